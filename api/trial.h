@@ -1,0 +1,102 @@
+// Trials, their parameter assignments and what they report.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/experiment.h"
+#include "common/clock.h"
+
+namespace tuneup {
+
+// One parameter's value for one trial, as text (Katib's ParameterAssignment).
+struct ParameterAssignment {
+  std::string name;
+  std::string value;
+  bool operator==(const ParameterAssignment&) const = default;
+};
+
+// A trial's values, in the order of spec.parameters.
+using Assignment = std::vector<ParameterAssignment>;
+
+// A key equal for equal assignments regardless of order: detects repeated points.
+std::string AssignmentKey(const Assignment& assignment);
+// The value of `name`, if assigned.
+std::optional<std::string> FindValue(const Assignment& assignment, std::string_view name);
+
+Json AssignmentToJson(const Assignment& assignment);
+// Throws Error(kInvalidArgument) unless `json` is a list of {name, value} strings.
+Assignment AssignmentFromJson(const Json& json);
+
+// Katib's trial states; Pending is "created, not started yet".
+enum class TrialStatus {
+  kPending,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kKilled,
+  kEarlyStopped,
+  kMetricsUnavailable,
+};
+
+std::string_view TrialStatusName(TrialStatus status);
+std::optional<TrialStatus> ParseTrialStatus(std::string_view name);
+// Pending or Running.
+bool IsActive(TrialStatus status);
+// Counted by maxFailedTrialCount (Failed and MetricsUnavailable, as in Katib).
+bool CountsAsFailed(TrialStatus status);
+
+// One value a trial reported for one metric.
+struct Observation {
+  std::string metric;
+  double value = 0;
+  Timestamp time;
+};
+
+// A metric reduced over a trial's observations (Katib's Metric: min, max, latest).
+struct MetricSummary {
+  std::string name;
+  double min = 0;
+  double max = 0;
+  double latest = 0;
+  int64_t count = 0;
+  bool operator==(const MetricSummary&) const = default;
+};
+
+// Reasons a trial ends, recorded in Trial::reason.
+namespace trial_reason {
+inline constexpr const char* kSucceeded = "TrialSucceeded";
+inline constexpr const char* kFailed = "TrialFailed";
+inline constexpr const char* kMetricsUnavailable = "MetricsUnavailable";
+inline constexpr const char* kKilled = "TrialKilled";
+inline constexpr const char* kLaunchFailed = "LaunchFailed";
+inline constexpr const char* kRequeued = "Requeued";
+}  // namespace trial_reason
+
+struct Trial {
+  std::string name;
+  std::string experiment;
+  int64_t sequence = 0;  // creation order within the experiment, from 0
+  Assignment assignment;
+  std::map<std::string, std::string> labels;
+
+  TrialStatus status = TrialStatus::kPending;
+  std::string reason;
+  std::string message;
+  // 0 for the first run; incremented each time the trial is re-run with the same assignment
+  // (after an interrupted run or a preemption). Observations belong to one attempt.
+  int attempt = 0;
+
+  std::optional<double> objective;     // the objective metric reduced by its strategy
+  std::vector<MetricSummary> metrics;  // every reported metric, reduced
+
+  Timestamp created_at;
+  std::optional<Timestamp> started_at;
+  std::optional<Timestamp> completed_at;
+};
+
+}  // namespace tuneup

@@ -1,0 +1,109 @@
+#include "controller/manifest_check.h"
+
+#include "api/defaults.h"
+#include "api/trial_template.h"
+#include "api/validate.h"
+
+namespace tuneup {
+
+namespace {
+
+const std::string kContainersPath = "spec.trialTemplate.trialSpec.spec.template.spec.containers";
+
+void CheckPrimaryContainer(const Json& trial_spec, const std::string& primary,
+                           FieldErrors& unsupported) {
+  const Json* containers = JobContainers(trial_spec);
+  if (containers == nullptr) return;
+  for (size_t i = 0; i < containers->size(); ++i) {
+    const Json& container = (*containers)[i];
+    if (!container.is_object() || container.value("name", "") != primary) continue;
+    std::string path = IndexPath(kContainersPath, i);
+    auto command = container.find("command");
+    if (command == container.end() || !command->is_array() || command->empty()) {
+      unsupported.push_back({ChildPath(path, "command"),
+                             "the local executor needs a command: there is no container image "
+                             "whose entrypoint it could use"});
+    }
+    if (auto env = container.find("env"); env != container.end() && env->is_array()) {
+      for (size_t j = 0; j < env->size(); ++j) {
+        if ((*env)[j].is_object() && (*env)[j].contains("valueFrom")) {
+          unsupported.push_back({IndexPath(ChildPath(path, "env"), j) + ".valueFrom",
+                                 "references Kubernetes objects, which the local executor cannot "
+                                 "read; give a value instead"});
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+FieldErrors FindLocallyUnsupported(const Experiment& experiment,
+                                   const AlgorithmRegistry& registry) {
+  FieldErrors unsupported;
+  const ExperimentSpec& spec = experiment.spec;
+  if (spec.algorithm && registry.Find(spec.algorithm->algorithm_name) == nullptr) {
+    std::string runnable;
+    for (const auto& name : registry.Names()) runnable += (runnable.empty() ? "" : ", ") + name;
+    unsupported.push_back({"spec.algorithm.algorithmName",
+                           "tuneup cannot run \"" + spec.algorithm->algorithm_name +
+                               "\" yet (it runs: " + runnable + ")"});
+  }
+  if (spec.early_stopping) {
+    unsupported.push_back({"spec.earlyStopping",
+                           "early stopping (" + spec.early_stopping->algorithm_name +
+                               ") is not available in tuneup yet; remove spec.earlyStopping"});
+  }
+  if (spec.metrics_collector_spec && spec.metrics_collector_spec->collector &&
+      spec.metrics_collector_spec->collector->kind != katib::kCollectorStdOut) {
+    unsupported.push_back({"spec.metricsCollectorSpec.collector.kind",
+                           "the " + spec.metrics_collector_spec->collector->kind +
+                               " metrics collector is not available in tuneup yet; StdOut is"});
+  }
+  if (spec.trial_template) {
+    const TrialTemplate& t = *spec.trial_template;
+    if (t.config_map) {
+      unsupported.push_back({"spec.trialTemplate.configMap",
+                             "the trial template is in a Kubernetes ConfigMap, which the local "
+                             "executor cannot read; put the Job in spec.trialTemplate.trialSpec"});
+    } else if (t.trial_spec && !IsBatchJob(*t.trial_spec)) {
+      unsupported.push_back({"spec.trialTemplate.trialSpec.kind",
+                             TrialSpecApiVersion(*t.trial_spec) + " " +
+                                 TrialSpecKind(*t.trial_spec) +
+                                 " trials need a Kubernetes cluster; the local executor runs "
+                                 "batch/v1 Job trials"});
+    } else if (t.trial_spec) {
+      CheckPrimaryContainer(*t.trial_spec, t.primary_container_name, unsupported);
+    }
+  }
+  return unsupported;
+}
+
+ManifestCheck CheckExperiment(LoadedExperiment loaded, const AlgorithmRegistry& registry) {
+  ManifestCheck check;
+  check.experiment = std::move(loaded.experiment);
+  check.source = std::move(loaded.source);
+  check.directory = std::move(loaded.directory);
+  check.errors = std::move(loaded.errors);
+  ApplyKatibDefaults(check.experiment);
+  FieldErrors rules = ValidateExperiment(check.experiment);
+  check.errors.insert(check.errors.end(), rules.begin(), rules.end());
+  if (check.errors.empty()) {
+    check.errors = registry.ValidateSettings(check.experiment);
+  }
+  if (check.errors.empty()) {
+    check.unsupported = FindLocallyUnsupported(check.experiment, registry);
+  }
+  return check;
+}
+
+std::vector<ManifestCheck> CheckManifestFile(const std::string& path,
+                                             const AlgorithmRegistry& registry) {
+  std::vector<ManifestCheck> checks;
+  for (auto& loaded : LoadManifestFile(path)) {
+    checks.push_back(CheckExperiment(std::move(loaded), registry));
+  }
+  return checks;
+}
+
+}  // namespace tuneup

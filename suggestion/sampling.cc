@@ -1,0 +1,78 @@
+#include "suggestion/sampling.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace tuneup {
+
+namespace {
+
+constexpr int kMaxTruncationTries = 1000;
+
+// A normal draw truncated to [lo, hi] by rejection (the interval holds ±3 sigma, so about 1 in
+// 370 draws is rejected).
+double TruncatedNormal(double mean, double sigma, double lo, double hi, Rng& rng) {
+  for (int i = 0; i < kMaxTruncationTries; ++i) {
+    double x = mean + sigma * rng.Normal();
+    if (x >= lo && x <= hi) return x;
+  }
+  return std::clamp(mean, lo, hi);
+}
+
+double SampleContinuous(const Parameter& p, Rng& rng) {
+  const bool is_int = p.type == ParameterType::kInt;
+  // Integers are drawn on [min - 0.5, max + 0.5] and rounded, so every integer gets its share.
+  double lo = is_int ? p.min - 0.5 : p.min;
+  double hi = is_int ? p.max + 0.5 : p.max;
+  if (p.is_log_scale()) {
+    lo = std::max(lo, p.min * 0.5);  // keep the log of the widened bound finite
+  }
+  double value = p.min;
+  switch (p.distribution) {
+    case Distribution::kUniform:
+      value = lo + rng.Uniform01() * (hi - lo);
+      break;
+    case Distribution::kLogUniform: {
+      double log_lo = std::log(lo);
+      double log_hi = std::log(hi);
+      value = std::exp(log_lo + rng.Uniform01() * (log_hi - log_lo));
+      break;
+    }
+    case Distribution::kNormal:
+      value = TruncatedNormal((p.min + p.max) / 2, (p.max - p.min) / 6, lo, hi, rng);
+      break;
+    case Distribution::kLogNormal: {
+      double log_min = std::log(p.min);
+      double log_max = std::log(p.max);
+      value = std::exp(TruncatedNormal((log_min + log_max) / 2, (log_max - log_min) / 6,
+                                       std::log(lo), std::log(hi), rng));
+      break;
+    }
+  }
+  return std::clamp(value, p.min, p.max);
+}
+
+}  // namespace
+
+std::string SampleValue(const Parameter& p, Rng& rng) {
+  if (!p.is_numeric_range()) {
+    return p.list[static_cast<size_t>(rng.UniformInt(0, static_cast<int64_t>(p.list.size()) - 1))];
+  }
+  if (p.min == p.max) return p.FormatValue(p.min);
+  // A uniform stepped range is a uniform choice among its values.
+  if (p.step && p.distribution == Distribution::kUniform) {
+    return p.SteppedValue(rng.UniformInt(0, p.StepCount() - 1));
+  }
+  return p.FormatValue(SampleContinuous(p, rng));
+}
+
+Assignment SampleAssignment(const SearchSpace& space, Rng& rng) {
+  Assignment assignment;
+  assignment.reserve(space.parameters().size());
+  for (const auto& parameter : space.parameters()) {
+    assignment.push_back({parameter.name, SampleValue(parameter, rng)});
+  }
+  return assignment;
+}
+
+}  // namespace tuneup
