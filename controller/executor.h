@@ -1,0 +1,82 @@
+// Where trials run.
+//
+// An Executor launches a trial's job, reports its output and its end, and stops it on request.
+// It hides whether the job is a local process, a Slurm job or a Kubernetes Job: the runner only
+// sees TrialJob in, output bytes and one JobResult out. All callbacks run on the event loop the
+// executor was created with; an executor is used from that loop only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/experiment.h"
+
+namespace tuneup {
+
+// A trial's job: the primary container of the trial template with every placeholder filled in.
+struct TrialJob {
+  std::string experiment;
+  std::string trial;
+  // command + args of the primary container, each element one argv entry (never split, never
+  // given to a shell).
+  std::vector<std::string> argv;
+  // The container's env, in order, plus tuneup's own variables (TUNEUP_TRIAL_DIR, ...).
+  std::vector<std::pair<std::string, std::string>> env;
+  // Absolute directory the job runs in.
+  std::string working_dir;
+  // The trial's own directory (output files, metrics); exists before Launch.
+  std::string trial_dir;
+  // The container image as written (local processes cannot use it).
+  std::string image;
+  // The whole rendered trialSpec, for executors that submit it as is (Kubernetes).
+  Json rendered_spec;
+};
+
+enum class OutputStream { kStdout, kStderr };
+
+struct JobResult {
+  enum class Kind {
+    kExited,        // the process ended by itself: see exit_code / signal
+    kKilled,        // stopped on request (Kill)
+    kLaunchFailed,  // could not be started: see message
+  };
+  Kind kind = Kind::kExited;
+  int exit_code = -1;  // for kExited without a signal
+  int signal = 0;      // the signal that ended it, if any
+  std::string message;
+
+  bool succeeded() const { return kind == Kind::kExited && signal == 0 && exit_code == 0; }
+};
+
+// How a job talks back. on_output may be called any number of times, then on_exit exactly once;
+// no call follows on_exit.
+struct JobCallbacks {
+  std::function<void(OutputStream stream, std::string_view bytes)> on_output;
+  std::function<void(const JobResult& result)> on_exit;
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+
+  // Starts `job`. A job that cannot be started is reported through on_exit (kLaunchFailed), like
+  // every other ending, so the caller has one path for all of them.
+  virtual void Launch(const TrialJob& job, JobCallbacks callbacks) = 0;
+
+  // Asks the job of `trial` to stop: the whole job (every process it started), gracefully first,
+  // forcibly after the executor's grace period. on_exit follows with kKilled (or kExited if it
+  // ended on its own first). Unknown or finished trials are ignored.
+  virtual void Kill(std::string_view trial) = 0;
+
+  // Stops every job at once, without a grace period (a second Ctrl-C).
+  virtual void KillAllNow() = 0;
+
+  // Jobs launched and not yet reported finished.
+  virtual size_t running() const = 0;
+};
+
+}  // namespace tuneup

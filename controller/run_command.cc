@@ -1,0 +1,246 @@
+#include <utility>  // before Asio: GCC 12 + C++20 needs std::exchange declared first
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <ostream>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "api/experiment_json.h"
+#include "controller/cli.h"
+#include "controller/commands.h"
+#include "controller/local_executor.h"
+#include "controller/manifest_check.h"
+#include "controller/report.h"
+#include "controller/runner.h"
+#include "db/store.h"
+
+namespace tuneup {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Holds an exclusive lock on a file for as long as it lives: one tuneup process per experiment
+// and database, so two runs never start the same trial twice.
+class ExperimentLock {
+ public:
+  static std::optional<ExperimentLock> TryAcquire(const std::string& path, std::string& error) {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      error = "cannot open lock file " + path + ": " + std::strerror(errno);
+      return std::nullopt;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      error = "another tuneup process is running this experiment (lock " + path + " is held)";
+      ::close(fd);
+      return std::nullopt;
+    }
+    return ExperimentLock(fd);
+  }
+  ExperimentLock(ExperimentLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  ExperimentLock& operator=(ExperimentLock&&) = delete;
+  ~ExperimentLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+ private:
+  explicit ExperimentLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+int ExitCodeFor(const ExperimentStatus& status) {
+  return status.state == ExperimentState::kSucceeded ? kExitOk : kExitFailed;
+}
+
+std::string ContainerImage(const Experiment& experiment) {
+  const auto& t = experiment.spec.trial_template;
+  if (!t || !t->trial_spec) return "";
+  const Json* containers = nullptr;
+  try {
+    containers = &t->trial_spec->at("spec").at("template").at("spec").at("containers");
+  } catch (const Json::exception&) {
+    return "";
+  }
+  for (const auto& container : *containers) {
+    if (container.value("name", "") == t->primary_container_name) {
+      return container.value("image", "");
+    }
+  }
+  return "";
+}
+
+// Loads and checks the manifest; prints problems. nullopt means "exit with kExitUsage".
+std::optional<ManifestCheck> LoadRunnable(const std::string& manifest, std::ostream& err) {
+  std::vector<ManifestCheck> checks;
+  try {
+    checks = CheckManifestFile(manifest, AlgorithmRegistry::Default());
+  } catch (const Error& e) {
+    err << "error: " << e.what() << "\n";
+    return std::nullopt;
+  }
+  if (checks.size() != 1) {
+    err << "error: " << manifest << " holds " << checks.size()
+        << " Experiments; `tuneup run` takes a file with exactly one\n";
+    return std::nullopt;
+  }
+  ManifestCheck& check = checks.front();
+  if (!check.valid()) {
+    err << "error: " << check.source << " is not a valid Experiment:\n";
+    for (const auto& problem : check.errors) err << "  " << problem.ToString() << "\n";
+    return std::nullopt;
+  }
+  if (!check.runnable()) {
+    err << "error: tuneup cannot run " << check.source << " here:\n";
+    for (const auto& problem : check.unsupported) err << "  " << problem.ToString() << "\n";
+    return std::nullopt;
+  }
+  return std::move(check);
+}
+
+}  // namespace
+
+int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) {
+  std::optional<ManifestCheck> check = LoadRunnable(options.manifest, err);
+  if (!check) return kExitUsage;
+  const Experiment& experiment = check->experiment;
+  const std::string& name = experiment.metadata.name;
+
+  std::error_code ec;
+  fs::create_directories(options.workdir, ec);
+  fs::path workdir = fs::absolute(options.workdir, ec).lexically_normal();
+  if (ec || !fs::is_directory(workdir)) {
+    err << "error: --workdir " << options.workdir << ": cannot use it as a directory\n";
+    return kExitUsage;
+  }
+  std::string db_path = options.db ? *options.db : (workdir / "tuneup.db").string();
+
+  std::string lock_error;
+  auto lock = ExperimentLock::TryAcquire(db_path + "." + name + ".lock", lock_error);
+  if (!lock) {
+    err << "error: " << lock_error << "\n";
+    return kExitUsage;
+  }
+
+  std::unique_ptr<Store> store;
+  std::optional<ExperimentRecord> record;
+  try {
+    store = OpenStore(db_path);
+    record = store->GetExperiment(name);
+    if (record) {
+      std::vector<std::string> differences = DiffExperiments(record->experiment, experiment);
+      if (!differences.empty()) {
+        err << "error: experiment \"" << name << "\" is already in " << db_path
+            << " with a different spec (stored -> manifest):\n";
+        for (const auto& line : differences) err << "  " << line << "\n";
+        err << "Rename the experiment (metadata.name) or use another --db.\n";
+        return kExitUsage;
+      }
+      if (IsFinished(record->status.state)) {
+        out << "Experiment " << name << " already finished; its results from " << db_path << ":\n\n";
+        PrintResults(out, record->experiment, record->status, store->ListTrials(name));
+        return ExitCodeFor(record->status);
+      }
+      out << "Resuming experiment " << name << " from " << db_path << "\n";
+    } else {
+      record = ExperimentRecord{experiment, ExperimentStatus{}, SystemClock::Instance().Now()};
+      store->CreateExperiment(*record);
+    }
+  } catch (const Error& e) {
+    err << "error: " << e.what() << "\n";
+    return kExitFailed;
+  }
+
+  std::unique_ptr<Algorithm> algorithm;
+  try {
+    algorithm = AlgorithmRegistry::Default().Create(experiment);
+  } catch (const Error& e) {
+    err << "error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+
+  asio::io_context io;
+  LocalExecutorOptions executor_options;
+  executor_options.kill_grace = std::chrono::seconds(options.kill_grace_seconds);
+  LocalExecutor executor(io, executor_options);
+  const Clock& clock = SystemClock::Instance();
+  bool live = options.live_progress.value_or(::isatty(STDERR_FILENO) == 1);
+  std::vector<Trial> existing;
+  try {
+    existing = store->ListTrials(name);
+  } catch (const Error& e) {
+    err << "error: " << e.what() << "\n";
+    return kExitFailed;
+  }
+  ProgressPrinter progress(err, clock, experiment, existing, live);
+  RunnerOptions runner_options;
+  runner_options.workdir = workdir.string();
+  runner_options.manifest_dir = check->directory;
+  ExperimentRunner runner(io, *store, executor, clock, runner_options, &progress);
+
+  if (std::string image = ContainerImage(experiment); !image.empty()) {
+    progress.Note("note: the local executor ignores the container image (" + image +
+                  "); trials run as processes on this machine");
+  }
+  progress.Note("Running experiment " + name + ": trials in " + (workdir / "trials").string() +
+                ", store " + db_path);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::function<void()> wait_for_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& error, int signal) {
+      if (error) return;
+      progress.Note(std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                    ": stopping running trials (again to kill them at once)");
+      runner.Interrupt();
+      wait_for_signal();
+    });
+  };
+  wait_for_signal();
+  asio::steady_timer ticker(io);
+  std::function<void()> tick = [&] {
+    ticker.expires_after(std::chrono::seconds(1));
+    ticker.async_wait([&](const boost::system::error_code& error) {
+      if (error) return;
+      progress.Tick();
+      tick();
+    });
+  };
+  if (live) tick();
+
+  RunOutcome outcome;
+  runner.Start(*record, std::move(algorithm), [&](const RunOutcome& result) {
+    outcome = result;
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
+    ticker.cancel();
+  });
+  io.run();
+  progress.Close();
+
+  if (!outcome.error.empty()) err << "error: " << outcome.error << "\n";
+  std::vector<Trial> trials;
+  try {
+    trials = store->ListTrials(name);
+  } catch (const Error& e) {
+    err << "error: " << e.what() << "\n";
+    return kExitFailed;
+  }
+  if (outcome.interrupted) {
+    out << "Interrupted. Run the same command again to resume experiment " << name << ".\n";
+    PrintResults(out, experiment, outcome.status, trials);
+    return kExitInterrupted;
+  }
+  out << "\n";
+  PrintResults(out, experiment, outcome.status, trials);
+  return ExitCodeFor(outcome.status);
+}
+
+}  // namespace tuneup

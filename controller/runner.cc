@@ -1,0 +1,618 @@
+#include <utility>  // before Asio: GCC 12 + C++20 needs std::exchange declared first
+
+#include "controller/runner.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "common/error.h"
+#include "common/text.h"
+#include "controller/trial_job.h"
+#include "metrics-collector/metric_reducer.h"
+#include "metrics-collector/text_parser.h"
+
+namespace tuneup {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A run that cannot start any trial should not spin forever: after this many launch failures in
+// a row (plus parallelTrialCount), the experiment fails with the last launch error.
+constexpr int kMaxConsecutiveLaunchFailures = 10;
+
+std::string TrialName(const std::string& experiment, int64_t sequence) {
+  char suffix[32];
+  std::snprintf(suffix, sizeof(suffix), "-%04lld", static_cast<long long>(sequence + 1));
+  return experiment + suffix;
+}
+
+bool IsCompleted(TrialStatus status) { return !IsActive(status); }
+
+}  // namespace
+
+class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(asio::io_context& io, Store& store, Executor& executor, const Clock& clock,
+       RunnerOptions options, RunObserver* observer)
+      : io_(io),
+        store_(store),
+        executor_(executor),
+        clock_(clock),
+        options_(std::move(options)),
+        observer_(observer) {}
+
+  void Start(const ExperimentRecord& record, std::unique_ptr<Algorithm> algorithm,
+             std::function<void(const RunOutcome&)> done);
+  void Interrupt();
+
+ private:
+  // A trial whose job is running.
+  struct Active {
+    size_t index = 0;  // into trials_
+    std::unique_ptr<MetricParser> stdout_parser;
+    std::unique_ptr<MetricParser> stderr_parser;
+    MetricReducer reducer;
+    std::vector<Observation> unsaved;
+    bool kill_requested = false;
+    std::unique_ptr<std::ofstream> warnings_log;
+  };
+
+  void ScheduleReconcile();
+  void Reconcile();
+  void ProposeTrials(int slots);
+  std::optional<ExperimentStatus> CheckEnd() const;
+  void BeginEnding(ExperimentStatus final_status);
+  void StartTrial(size_t index);
+  void FailBeforeLaunch(size_t index, const std::string& reason, const std::string& message);
+  void OnOutput(const std::string& name, OutputStream stream, std::string_view bytes);
+  void OnExit(const std::string& name, const JobResult& result);
+  void Collect(Active& active, std::vector<Observation>& observations);
+  void ScheduleFlush();
+  void FlushObservations();
+  void SaveTrial(Trial& trial, TrialStatus previous, std::span<const Observation> observations);
+  void Abort(const std::string& error);
+  void Finish();
+  std::unique_ptr<MetricParser> MakeParser(const std::string& trial);
+  void Warn(const std::string& trial, std::string_view message);
+
+  int Count(TrialStatus status) const {
+    auto it = counts_.find(status);
+    return it == counts_.end() ? 0 : it->second;
+  }
+  void Recount(TrialStatus from, TrialStatus to) {
+    --counts_[from];
+    ++counts_[to];
+  }
+  void NoteObjective(const Trial& trial);
+
+  asio::io_context& io_;
+  Store& store_;
+  Executor& executor_;
+  const Clock& clock_;
+  RunnerOptions options_;
+  RunObserver* observer_;
+
+  Experiment experiment_;
+  ExperimentStatus status_;
+  std::unique_ptr<Algorithm> algorithm_;
+  std::function<void(const RunOutcome&)> done_;
+  std::vector<Trial> trials_;
+  std::map<std::string, std::unique_ptr<Active>, std::less<>> active_;
+  std::deque<size_t> queue_;  // Pending trials to (re)start before asking for new ones
+  std::map<TrialStatus, int> counts_;
+  std::optional<double> best_objective_;
+
+  bool exhausted_ = false;
+  std::string exhausted_message_;
+  std::optional<ExperimentStatus> ending_;
+  bool interrupted_ = false;
+  bool interrupted_twice_ = false;
+  std::string abort_error_;
+  bool finished_ = false;
+  bool reconcile_scheduled_ = false;
+  bool flush_scheduled_ = false;
+  int consecutive_launch_failures_ = 0;
+  std::string last_launch_error_;
+};
+
+ExperimentRunner::ExperimentRunner(asio::io_context& io, Store& store, Executor& executor,
+                                   const Clock& clock, RunnerOptions options,
+                                   RunObserver* observer)
+    : impl_(std::make_shared<Impl>(io, store, executor, clock, std::move(options), observer)) {}
+
+ExperimentRunner::~ExperimentRunner() = default;
+
+void ExperimentRunner::Start(const ExperimentRecord& record, std::unique_ptr<Algorithm> algorithm,
+                             std::function<void(const RunOutcome&)> done) {
+  impl_->Start(record, std::move(algorithm), std::move(done));
+}
+
+void ExperimentRunner::Interrupt() { impl_->Interrupt(); }
+
+void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
+                                   std::unique_ptr<Algorithm> algorithm,
+                                   std::function<void(const RunOutcome&)> done) {
+  experiment_ = record.experiment;
+  status_ = record.status;
+  algorithm_ = std::move(algorithm);
+  done_ = std::move(done);
+  try {
+    trials_ = store_.ListTrials(experiment_.metadata.name);
+    for (size_t i = 0; i < trials_.size(); ++i) {
+      ++counts_[trials_[i].status];
+      NoteObjective(trials_[i]);
+      if (IsActive(trials_[i].status)) queue_.push_back(i);  // left by an earlier run
+    }
+    status_.state = ExperimentState::kRunning;
+    status_.reason = experiment_reason::kRunning;
+    status_.message = queue_.empty() && trials_.empty()
+                          ? "Experiment is running"
+                          : "Experiment is running (resumed with " +
+                                std::to_string(trials_.size()) + " trials)";
+    if (!status_.start_time) status_.start_time = clock_.Now();
+    store_.UpdateExperimentStatus(experiment_.metadata.name, status_);
+  } catch (const Error& e) {
+    Abort(e.what());
+    return;
+  }
+  ScheduleReconcile();
+}
+
+void ExperimentRunner::Impl::Interrupt() {
+  if (finished_) return;
+  if (interrupted_) {
+    interrupted_twice_ = true;
+    executor_.KillAllNow();
+    return;
+  }
+  interrupted_ = true;
+  for (auto& [name, active] : active_) {
+    active->kill_requested = true;
+    executor_.Kill(name);
+  }
+  ScheduleReconcile();
+}
+
+void ExperimentRunner::Impl::ScheduleReconcile() {
+  if (reconcile_scheduled_ || finished_) return;
+  reconcile_scheduled_ = true;
+  asio::post(io_, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      self->reconcile_scheduled_ = false;
+      self->Reconcile();
+    }
+  });
+}
+
+void ExperimentRunner::Impl::NoteObjective(const Trial& trial) {
+  if (trial.status != TrialStatus::kSucceeded || !trial.objective) return;
+  bool maximize = experiment_.spec.objective->type == katib::kMaximize;
+  if (!best_objective_ || (maximize ? *trial.objective > *best_objective_
+                                    : *trial.objective < *best_objective_)) {
+    best_objective_ = trial.objective;
+  }
+}
+
+std::optional<ExperimentStatus> ExperimentRunner::Impl::CheckEnd() const {
+  const ExperimentSpec& spec = experiment_.spec;
+  const ObjectiveSpec& objective = *spec.objective;
+  ExperimentStatus end = status_;
+  end.state = ExperimentState::kSucceeded;
+  if (objective.goal && best_objective_) {
+    bool maximize = objective.type == katib::kMaximize;
+    if (maximize ? *best_objective_ >= *objective.goal : *best_objective_ <= *objective.goal) {
+      end.reason = experiment_reason::kGoalReached;
+      end.message = "Experiment has succeeded because the objective goal (" +
+                    FormatDouble(*objective.goal) + ") was reached: " +
+                    objective.objective_metric_name + "=" + FormatDouble(*best_objective_);
+      return end;
+    }
+  }
+  int failed = Count(TrialStatus::kFailed) + Count(TrialStatus::kMetricsUnavailable);
+  if (spec.max_failed_trial_count && failed > 0 && failed >= *spec.max_failed_trial_count) {
+    end.state = ExperimentState::kFailed;
+    end.reason = experiment_reason::kMaxFailedTrialsReached;
+    end.message = "Experiment has failed because " + std::to_string(failed) +
+                  " trials failed (maxFailedTrialCount " +
+                  std::to_string(*spec.max_failed_trial_count) + ")";
+    return end;
+  }
+  int completed = 0;
+  for (const auto& [status, count] : counts_) {
+    if (IsCompleted(status)) completed += count;
+  }
+  if (spec.max_trial_count && completed >= *spec.max_trial_count) {
+    end.reason = experiment_reason::kMaxTrialsReached;
+    end.message = "Experiment has succeeded because max trial count (" +
+                  std::to_string(*spec.max_trial_count) + ") has been reached";
+    return end;
+  }
+  if (exhausted_ && active_.empty() && queue_.empty()) {
+    end.reason = experiment_reason::kSuggestionEndReached;
+    end.message = exhausted_message_.empty()
+                      ? "Experiment has succeeded because the algorithm has no more trials to "
+                        "suggest"
+                      : exhausted_message_;
+    return end;
+  }
+  if (consecutive_launch_failures_ >=
+      kMaxConsecutiveLaunchFailures + spec.parallel_trial_count.value_or(1)) {
+    end.state = ExperimentState::kFailed;
+    end.reason = experiment_reason::kFailed;
+    end.message = std::to_string(consecutive_launch_failures_) +
+                  " trials in a row could not be started; last error: " + last_launch_error_;
+    return end;
+  }
+  return std::nullopt;
+}
+
+void ExperimentRunner::Impl::Reconcile() {
+  if (finished_) return;
+  if (ending_ || interrupted_ || !abort_error_.empty()) {
+    if (active_.empty()) Finish();
+    return;
+  }
+  if (auto end = CheckEnd()) {
+    BeginEnding(*end);
+    return;
+  }
+  const int parallel = experiment_.spec.parallel_trial_count.value_or(1);
+  while (static_cast<int>(active_.size()) < parallel && !queue_.empty() && !ending_) {
+    size_t index = queue_.front();
+    queue_.pop_front();
+    StartTrial(index);
+  }
+  int slots = parallel - static_cast<int>(active_.size());
+  if (experiment_.spec.max_trial_count) {
+    slots = std::min(slots, *experiment_.spec.max_trial_count - static_cast<int>(trials_.size()));
+  }
+  if (slots > 0 && !exhausted_ && queue_.empty() && abort_error_.empty()) ProposeTrials(slots);
+  if (active_.empty() && abort_error_.empty()) {
+    // Nothing is running, so no event will come: decide now.
+    if (auto end = CheckEnd()) {
+      BeginEnding(*end);
+    } else {
+      ScheduleReconcile();
+    }
+  }
+}
+
+void ExperimentRunner::Impl::ProposeTrials(int slots) {
+  SuggestReply reply;
+  try {
+    reply = algorithm_->Suggest(trials_, slots);
+  } catch (const Error& e) {
+    Abort(std::string("the algorithm failed: ") + e.what());
+    return;
+  }
+  if (reply.exhausted) exhausted_ = true;
+  if (reply.proposals.empty() && !reply.exhausted && active_.empty()) {
+    // Nothing to run and nothing running: no event would ever ask again.
+    exhausted_ = true;
+    exhausted_message_ =
+        "Experiment has succeeded because the algorithm proposed no trial while none was running";
+  }
+  if (reply.proposals.empty()) return;
+  std::vector<Trial> created;
+  Timestamp now = clock_.Now();
+  for (auto& proposal : reply.proposals) {
+    Trial trial;
+    trial.sequence = static_cast<int64_t>(trials_.size() + created.size());
+    trial.name = TrialName(experiment_.metadata.name, trial.sequence);
+    trial.experiment = experiment_.metadata.name;
+    trial.assignment = std::move(proposal.assignment);
+    trial.labels = std::move(proposal.labels);
+    trial.status = TrialStatus::kPending;
+    trial.created_at = now;
+    created.push_back(std::move(trial));
+  }
+  try {
+    store_.CreateTrials(created);  // the intent is stored before any job starts
+  } catch (const Error& e) {
+    Abort(e.what());
+    return;
+  }
+  for (auto& trial : created) {
+    trials_.push_back(std::move(trial));
+    ++counts_[TrialStatus::kPending];
+    StartTrial(trials_.size() - 1);
+    if (!abort_error_.empty()) return;
+  }
+}
+
+void ExperimentRunner::Impl::SaveTrial(Trial& trial, TrialStatus previous,
+                                       std::span<const Observation> observations) {
+  store_.UpdateTrial(trial, observations);
+  if (previous != trial.status) Recount(previous, trial.status);
+  NoteObjective(trial);
+}
+
+void ExperimentRunner::Impl::FailBeforeLaunch(size_t index, const std::string& reason,
+                                              const std::string& message) {
+  Trial& trial = trials_[index];
+  TrialStatus previous = trial.status;
+  trial.status = TrialStatus::kFailed;
+  trial.reason = reason;
+  trial.message = message;
+  trial.completed_at = clock_.Now();
+  ++consecutive_launch_failures_;
+  last_launch_error_ = message;
+  try {
+    SaveTrial(trial, previous, {});
+  } catch (const Error& e) {
+    Abort(e.what());
+    return;
+  }
+  if (observer_) observer_->OnTrialFinished(trial);
+  ScheduleReconcile();
+}
+
+std::unique_ptr<MetricParser> ExperimentRunner::Impl::MakeParser(const std::string& trial) {
+  TextParserOptions options;
+  options.metric_names = MetricNames(*experiment_.spec.objective);
+  const auto& mc = experiment_.spec.metrics_collector_spec;
+  if (mc && mc->source && mc->source->filter) options.filters = mc->source->filter->metrics_format;
+  options.max_line_bytes = options_.max_line_bytes;
+  options.warn = [weak = weak_from_this(), trial](std::string_view message) {
+    if (auto self = weak.lock()) self->Warn(trial, message);
+  };
+  return MakeTextMetricParser(std::move(options));
+}
+
+void ExperimentRunner::Impl::Warn(const std::string& trial, std::string_view message) {
+  auto it = active_.find(trial);
+  if (it != active_.end()) {
+    Active& active = *it->second;
+    if (!active.warnings_log) {
+      fs::path path = fs::path(options_.workdir) / "trials" / trial / "metrics-collector.log";
+      active.warnings_log = std::make_unique<std::ofstream>(path, std::ios::app);
+    }
+    *active.warnings_log << FormatRfc3339(clock_.Now()) << " " << message << "\n";
+  }
+  if (observer_) observer_->OnWarning(trial, message);
+}
+
+void ExperimentRunner::Impl::StartTrial(size_t index) {
+  Trial& trial = trials_[index];
+  const fs::path trial_dir = fs::path(options_.workdir) / "trials" / trial.name;
+  std::error_code ec;
+  if (trial.started_at) {
+    // A re-run: keep the earlier attempt's files beside the new ones.
+    fs::path previous = trial_dir;
+    previous += ".attempt-" + std::to_string(trial.attempt);
+    if (fs::exists(trial_dir, ec)) fs::rename(trial_dir, previous, ec);
+    ++trial.attempt;
+  }
+  trial.metrics.clear();
+  trial.objective.reset();
+  trial.completed_at.reset();
+  fs::create_directories(trial_dir, ec);
+  if (ec) {
+    FailBeforeLaunch(index, trial_reason::kLaunchFailed,
+                     "cannot create " + trial_dir.string() + ": " + ec.message());
+    return;
+  }
+  TrialJob job;
+  try {
+    RenderRequest request{&experiment_, trial.name, &trial.assignment, trial_dir.string(),
+                          options_.manifest_dir};
+    job = RenderTrialJob(request);
+  } catch (const Error& e) {
+    FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
+    return;
+  }
+  auto active = std::make_unique<Active>();
+  active->index = index;
+  try {
+    active->stdout_parser = MakeParser(trial.name);
+    active->stderr_parser = MakeParser(trial.name);
+  } catch (const Error& e) {
+    FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
+    return;
+  }
+  TrialStatus previous = trial.status;
+  trial.status = TrialStatus::kRunning;
+  trial.reason.clear();
+  trial.message.clear();
+  trial.started_at = clock_.Now();
+  try {
+    SaveTrial(trial, previous, {});  // Running is stored before the process exists
+  } catch (const Error& e) {
+    Abort(e.what());
+    return;
+  }
+  active_[trial.name] = std::move(active);
+  if (observer_) observer_->OnTrialStarted(trial);
+  std::weak_ptr<Impl> weak = weak_from_this();
+  std::string name = trial.name;
+  executor_.Launch(job, JobCallbacks{
+                            [weak, name](OutputStream stream, std::string_view bytes) {
+                              if (auto self = weak.lock()) self->OnOutput(name, stream, bytes);
+                            },
+                            [weak, name](const JobResult& result) {
+                              if (auto self = weak.lock()) self->OnExit(name, result);
+                            }});
+}
+
+void ExperimentRunner::Impl::OnOutput(const std::string& name, OutputStream stream,
+                                      std::string_view bytes) {
+  auto it = active_.find(name);
+  if (it == active_.end()) return;
+  Active& active = *it->second;
+  std::vector<Observation> found;
+  MetricParser& parser =
+      stream == OutputStream::kStdout ? *active.stdout_parser : *active.stderr_parser;
+  parser.Feed(bytes, clock_.Now(), found);
+  if (found.empty()) return;
+  Collect(active, found);
+  ScheduleFlush();
+}
+
+void ExperimentRunner::Impl::Collect(Active& active, std::vector<Observation>& observations) {
+  for (auto& observation : observations) {
+    active.reducer.Add(observation);
+    active.unsaved.push_back(std::move(observation));
+  }
+}
+
+void ExperimentRunner::Impl::ScheduleFlush() {
+  if (flush_scheduled_) return;
+  flush_scheduled_ = true;
+  // Posted, so that every observation that arrives in one turn of the loop is one transaction.
+  asio::post(io_, [weak = weak_from_this()] {
+    if (auto self = weak.lock()) {
+      self->flush_scheduled_ = false;
+      self->FlushObservations();
+    }
+  });
+}
+
+void ExperimentRunner::Impl::FlushObservations() {
+  for (auto& [name, active] : active_) {
+    if (active->unsaved.empty()) continue;
+    const Trial& trial = trials_[active->index];
+    try {
+      store_.AppendObservations(trial.name, trial.attempt, active->unsaved);
+    } catch (const Error& e) {
+      Abort(e.what());
+      return;
+    }
+    active->unsaved.clear();
+  }
+}
+
+void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& result) {
+  auto it = active_.find(name);
+  if (it == active_.end()) return;
+  std::unique_ptr<Active> active = std::move(it->second);
+  active_.erase(it);
+  Trial& trial = trials_[active->index];
+  Timestamp now = clock_.Now();
+
+  std::vector<Observation> last;
+  active->stdout_parser->Finish(now, last);
+  active->stderr_parser->Finish(now, last);
+  Collect(*active, last);
+  trial.metrics = active->reducer.summaries();
+  trial.objective = ObjectiveValue(trial.metrics, *experiment_.spec.objective);
+  trial.completed_at = now;
+
+  TrialStatus previous = trial.status;
+  bool killed = result.kind == JobResult::Kind::kKilled || active->kill_requested;
+  if (result.kind == JobResult::Kind::kLaunchFailed) {
+    trial.status = TrialStatus::kFailed;
+    trial.reason = trial_reason::kLaunchFailed;
+    trial.message = result.message;
+    ++consecutive_launch_failures_;
+    last_launch_error_ = result.message;
+  } else {
+    consecutive_launch_failures_ = 0;
+    if (killed && interrupted_ && !ending_) {
+      trial.status = TrialStatus::kPending;
+      trial.reason = trial_reason::kRequeued;
+      trial.message = "interrupted; re-runs with the same assignment when the experiment resumes";
+      trial.completed_at.reset();
+    } else if (killed) {
+      trial.status = TrialStatus::kKilled;
+      trial.reason = trial_reason::kKilled;
+      trial.message = ending_ ? "stopped because the experiment ended (" + ending_->reason + ")"
+                              : "stopped";
+    } else if (result.succeeded()) {
+      if (trial.objective) {
+        trial.status = TrialStatus::kSucceeded;
+        trial.reason = trial_reason::kSucceeded;
+        trial.message = "";
+      } else {
+        trial.status = TrialStatus::kMetricsUnavailable;
+        trial.reason = trial_reason::kMetricsUnavailable;
+        trial.message = "exited 0 without reporting the objective metric \"" +
+                        experiment_.spec.objective->objective_metric_name + "\"";
+      }
+    } else {
+      trial.status = TrialStatus::kFailed;
+      trial.reason = trial_reason::kFailed;
+      trial.message = result.message;
+    }
+  }
+  try {
+    SaveTrial(trial, previous, active->unsaved);
+  } catch (const Error& e) {
+    Abort(e.what());
+    return;
+  }
+  if (observer_) observer_->OnTrialFinished(trial);
+  ScheduleReconcile();
+}
+
+void ExperimentRunner::Impl::BeginEnding(ExperimentStatus final_status) {
+  ending_ = std::move(final_status);
+  // Queued trials that never started in this run will not run now.
+  for (size_t index : queue_) {
+    Trial& trial = trials_[index];
+    TrialStatus previous = trial.status;
+    trial.status = TrialStatus::kKilled;
+    trial.reason = trial_reason::kKilled;
+    trial.message = "not started: the experiment ended (" + ending_->reason + ")";
+    trial.completed_at = clock_.Now();
+    try {
+      SaveTrial(trial, previous, {});
+    } catch (const Error& e) {
+      Abort(e.what());
+      return;
+    }
+  }
+  queue_.clear();
+  for (auto& [name, active] : active_) {
+    active->kill_requested = true;
+    executor_.Kill(name);
+  }
+  if (active_.empty()) Finish();
+}
+
+void ExperimentRunner::Impl::Abort(const std::string& error) {
+  if (!abort_error_.empty() || finished_) return;
+  abort_error_ = error;
+  for (auto& [name, active] : active_) {
+    active->kill_requested = true;
+    executor_.Kill(name);
+  }
+  ScheduleReconcile();
+}
+
+void ExperimentRunner::Impl::Finish() {
+  if (finished_) return;
+  finished_ = true;
+  RunOutcome outcome;
+  if (!abort_error_.empty()) {
+    outcome.error = abort_error_;
+    status_.state = ExperimentState::kFailed;
+    status_.reason = experiment_reason::kFailed;
+    status_.message = "Experiment has failed: " + abort_error_;
+    status_.completion_time = clock_.Now();
+  } else if (ending_) {
+    status_ = *ending_;
+    status_.completion_time = clock_.Now();
+  } else if (interrupted_) {
+    outcome.interrupted = true;
+    status_.message = "Experiment was interrupted at " + FormatRfc3339(clock_.Now()) +
+                      "; run it again to resume";
+  }
+  try {
+    store_.UpdateExperimentStatus(experiment_.metadata.name, status_);
+  } catch (const Error& e) {
+    if (outcome.error.empty()) outcome.error = e.what();
+  }
+  outcome.status = status_;
+  if (done_) done_(outcome);
+}
+
+}  // namespace tuneup

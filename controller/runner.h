@@ -1,0 +1,85 @@
+// The experiment loop.
+//
+// ExperimentRunner runs one stored experiment on an event loop: it keeps parallelTrialCount
+// trials running, asks the algorithm for assignments, writes each trial to the store before its
+// job starts, feeds the job's output to the metrics collector, stores every observation, reduces
+// the objective when a trial ends, and ends the experiment with Katib's reasons:
+//   ExperimentGoalReached          a succeeded trial reached objective.goal        -> Succeeded
+//   ExperimentMaxFailedTrialsReached  failed trials reached maxFailedTrialCount     -> Failed
+//   ExperimentMaxTrialsReached     maxTrialCount trials completed                  -> Succeeded
+//   ExperimentSuggestionEndReached the algorithm has nothing left to propose       -> Succeeded
+// checked in that order after every trial ends. Trials still running then are stopped and
+// recorded as Killed, with their observations. Failed and MetricsUnavailable (exited 0 without
+// reporting the objective) trials count as failed, as in Katib.
+//
+// Resuming is starting again: trials the store holds as Pending or Running (left by an
+// interrupted or crashed run) are re-run first, with the same assignment, as a new attempt.
+// Interrupt() stops every running trial and re-queues it (Pending), leaving the experiment
+// Running so the next run resumes it.
+//
+// The store, the executor and the clock are injected; everything happens on the io_context's
+// thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/experiment_status.h"
+#include "common/clock.h"
+#include "controller/executor.h"
+#include "db/store.h"
+#include "suggestion/algorithm.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace tuneup {
+
+struct RunnerOptions {
+  std::string workdir;       // absolute; trials run in <workdir>/trials/<trial name>/
+  std::string manifest_dir;  // absolute; relative workingDirs resolve here
+  size_t max_line_bytes = 1 << 20;
+};
+
+// Progress, for whoever is watching (the CLI's progress line, tests). Called on the loop thread.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void OnTrialStarted(const Trial& trial) { (void)trial; }
+  virtual void OnTrialFinished(const Trial& trial) { (void)trial; }
+  virtual void OnWarning(const std::string& trial, std::string_view message) {
+    (void)trial;
+    (void)message;
+  }
+};
+
+struct RunOutcome {
+  ExperimentStatus status;   // as stored at the end
+  bool interrupted = false;  // stopped by Interrupt(); the experiment can be resumed
+  std::string error;         // non-empty when the run was aborted by an error (store, algorithm)
+};
+
+class ExperimentRunner {
+ public:
+  ExperimentRunner(boost::asio::io_context& io, Store& store, Executor& executor,
+                   const Clock& clock, RunnerOptions options, RunObserver* observer = nullptr);
+  ~ExperimentRunner();
+
+  // Starts (or resumes) the experiment `record`, which must be in the store, with `algorithm`.
+  // `done` is called exactly once, on the loop, when the experiment has ended, was interrupted or
+  // was aborted by an error. Call once.
+  void Start(const ExperimentRecord& record, std::unique_ptr<Algorithm> algorithm,
+             std::function<void(const RunOutcome&)> done);
+
+  // Stops running trials (their whole process groups) and re-queues them. A second call stops
+  // them without a grace period.
+  void Interrupt();
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace tuneup

@@ -1,0 +1,39 @@
+// How structured fields are written into database columns and read back, shared by every Store
+// implementation. Reading never trusts the row: a value that does not decode throws
+// Error(kInternal) naming the table, the row and the column.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/experiment.h"
+#include "api/experiment_status.h"
+#include "api/trial.h"
+
+namespace tuneup {
+
+// Where a value came from, for error messages: "trials row random-0003 column metrics".
+struct RowContext {
+  std::string table;
+  std::string row;
+  std::string column;
+  std::string Describe() const { return table + " row " + row + " column " + column; }
+};
+
+std::string EncodeExperimentSpec(const Experiment& experiment);
+Experiment DecodeExperimentSpec(const std::string& text, const RowContext& where);
+
+std::string EncodeAssignment(const Assignment& assignment);
+Assignment DecodeAssignment(const std::string& text, const RowContext& where);
+
+std::string EncodeLabels(const std::map<std::string, std::string>& labels);
+std::map<std::string, std::string> DecodeLabels(const std::string& text, const RowContext& where);
+
+std::string EncodeMetrics(const std::vector<MetricSummary>& metrics);
+std::vector<MetricSummary> DecodeMetrics(const std::string& text, const RowContext& where);
+
+TrialStatus DecodeTrialStatus(const std::string& text, const RowContext& where);
+ExperimentState DecodeExperimentState(const std::string& text, const RowContext& where);
+
+}  // namespace tuneup

@@ -1,0 +1,68 @@
+// The store: where experiments, trials and every observation live. The store is the truth: a
+// trial exists here before its process starts, every state change is one transaction, and after
+// a crash everything is rebuilt from it.
+//
+// Implementations: SqliteStore (embedded default, db/sqlite_store.h). Every method either
+// completes or throws tuneup::Error with context ("sqlite: insert trial random-0003: ..."), never
+// half-applies a change. Errors: kNotFound for a missing experiment or trial, kAlreadyExists for a
+// name that is taken, kUnavailable when the database is busy or unreachable (retryable),
+// kInternal for a stored row that cannot be read back (names the table, row and column).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/experiment.h"
+#include "api/experiment_status.h"
+#include "api/trial.h"
+
+namespace tuneup {
+
+struct ExperimentRecord {
+  Experiment experiment;  // as submitted, Katib defaults applied
+  ExperimentStatus status;
+  Timestamp created_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores a new experiment. Throws kAlreadyExists when one with the same name exists.
+  virtual void CreateExperiment(const ExperimentRecord& record) = 0;
+  // The experiment called `name`, or nullopt.
+  virtual std::optional<ExperimentRecord> GetExperiment(std::string_view name) = 0;
+  // Every experiment, oldest first.
+  virtual std::vector<ExperimentRecord> ListExperiments() = 0;
+  // Replaces the experiment's status. Throws kNotFound.
+  virtual void UpdateExperimentStatus(std::string_view name, const ExperimentStatus& status) = 0;
+
+  // Inserts trials, all or none. Throws kNotFound when their experiment does not exist and
+  // kAlreadyExists when a trial name is taken.
+  virtual void CreateTrials(std::span<const Trial> trials) = 0;
+  // Writes the trial's state (status, reason, message, attempt, objective, metrics, times) and
+  // appends `observations` to its current attempt, in one transaction. Throws kNotFound.
+  virtual void UpdateTrial(const Trial& trial, std::span<const Observation> observations = {}) = 0;
+  // Appends observations to attempt `attempt` of trial `trial`, in one transaction.
+  virtual void AppendObservations(std::string_view trial, int attempt,
+                                  std::span<const Observation> observations) = 0;
+  // The trial called `name`, or nullopt.
+  virtual std::optional<Trial> GetTrial(std::string_view name) = 0;
+  // The experiment's trials in creation order.
+  virtual std::vector<Trial> ListTrials(std::string_view experiment) = 0;
+  // A trial's observations in the order they were reported; optionally only one metric and/or
+  // one attempt.
+  virtual std::vector<Observation> GetObservations(std::string_view trial,
+                                                   const std::optional<std::string>& metric = {},
+                                                   std::optional<int> attempt = {}) = 0;
+};
+
+// Opens the store at `location`: a file path or "sqlite:PATH" for SQLite (created if missing).
+// Throws Error(kInvalidArgument) for a location it does not understand.
+std::unique_ptr<Store> OpenStore(const std::string& location);
+
+}  // namespace tuneup
