@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 #include "common/text.h"
@@ -10,7 +11,13 @@ namespace tuneup {
 
 namespace {
 
-constexpr double kStepTolerance = 1e-9;
+// `value` rounded to the nearest int64, saturating: int bounds are held as doubles, and INT64_MAX
+// becomes 2^63, which llround cannot convert (it wraps to INT64_MIN on x86).
+int64_t RoundToInt64(double value) {
+  if (!(value < 0x1p63)) return INT64_MAX;
+  if (value < -0x1p63) return INT64_MIN;
+  return std::llround(value);
+}
 
 std::optional<ParameterType> ParseParameterType(const std::string& text) {
   if (text == katib::kDouble) return ParameterType::kDouble;
@@ -170,25 +177,36 @@ std::string_view DistributionName(Distribution distribution) {
 
 int64_t Parameter::StepCount() const {
   if (!step || *step <= 0) return 0;
-  double count = std::floor((max - min) / *step + kStepTolerance) + 1;
+  // Round to the nearest count, then drop the last value while, as printed, it is above max. A
+  // fixed tolerance cannot both keep what binary rounding hides ((0.3 - 0.1) / 0.1 is
+  // 1.9999999999999998, yet 0.3 is feasible) and reject what the user wrote (max 0.29999999995
+  // with step 0.1 excludes 0.3); comparing the text a trial would see does both.
+  double count = std::floor((max - min) / *step + 0.5) + 1;
   if (count > 9.0e18) return INT64_MAX;
-  return static_cast<int64_t>(count);
+  auto n = static_cast<int64_t>(count);
+  while (n > 1 && ParseDouble(SteppedValue(n - 1)).value_or(max) > max) {
+    --n;
+  }
+  return n;
 }
 
 std::string Parameter::SteppedValue(int64_t k) const {
   double value = min + static_cast<double>(k) * step.value_or(1);
-  if (type == ParameterType::kInt) return std::to_string(static_cast<int64_t>(std::llround(value)));
+  if (type == ParameterType::kInt) return std::to_string(RoundToInt64(value));
   return FormatDoubleFixed(value, decimals);
 }
 
 std::string Parameter::FormatValue(double value) const {
   if (step) {
-    int64_t k = std::llround((value - min) / *step);
-    int64_t last = StepCount() - 1;
-    k = std::clamp<int64_t>(k, 0, std::max<int64_t>(last, 0));
-    return SteppedValue(k);
+    int64_t count = StepCount();
+    // With more steps than an int64 can count (an int range spanning most of int64), neighbouring
+    // doubles are further apart than a step: the value itself is as near a step as text can be.
+    if (count < INT64_MAX) {
+      int64_t k = std::llround((value - min) / *step);
+      return SteppedValue(std::clamp<int64_t>(k, 0, std::max<int64_t>(count - 1, 0)));
+    }
   }
-  if (type == ParameterType::kInt) return std::to_string(static_cast<int64_t>(std::llround(value)));
+  if (type == ParameterType::kInt) return std::to_string(RoundToInt64(value));
   return FormatDouble(value);
 }
 

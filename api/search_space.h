@@ -40,8 +40,9 @@ struct Parameter {
   bool is_log_scale() const {
     return distribution == Distribution::kLogUniform || distribution == Distribution::kLogNormal;
   }
-  // How many values a range with a step holds (floor((max - min) / step) + 1, with a tolerance
-  // for binary rounding); 0 when there is no step.
+  // How many values a range with a step holds: min + k * step for every k whose value, as
+  // printed, is at most max (so binary rounding neither adds nor drops a value); 0 when there is
+  // no step; INT64_MAX when there are more than an int64 can count.
   int64_t StepCount() const;
   // The k-th stepped value, min + k * step, as text.
   std::string SteppedValue(int64_t k) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace tuneup {
 
@@ -30,7 +31,9 @@ double SampleContinuous(const Parameter& p, Rng& rng) {
   double value = p.min;
   switch (p.distribution) {
     case Distribution::kUniform:
-      value = lo + rng.Uniform01() * (hi - lo);
+      // In halves, so that a range as wide as [-1e308, 1e308] does not overflow; scaling by 2 is
+      // exact, so this is bit for bit lo + u * (hi - lo) whenever that is finite.
+      value = 2 * (lo / 2 + rng.Uniform01() * (hi / 2 - lo / 2));
       break;
     case Distribution::kLogUniform: {
       double log_lo = std::log(lo);
@@ -39,7 +42,8 @@ double SampleContinuous(const Parameter& p, Rng& rng) {
       break;
     }
     case Distribution::kNormal:
-      value = TruncatedNormal((p.min + p.max) / 2, (p.max - p.min) / 6, lo, hi, rng);
+      // Halves again: (min + max) / 2 and (max - min) / 6 overflow near the ends of the doubles.
+      value = TruncatedNormal(p.min / 2 + p.max / 2, (p.max / 2 - p.min / 2) / 3, lo, hi, rng);
       break;
     case Distribution::kLogNormal: {
       double log_min = std::log(p.min);
@@ -61,7 +65,10 @@ std::string SampleValue(const Parameter& p, Rng& rng) {
   if (p.min == p.max) return p.FormatValue(p.min);
   // A uniform stepped range is a uniform choice among its values.
   if (p.step && p.distribution == Distribution::kUniform) {
-    return p.SteppedValue(rng.UniformInt(0, p.StepCount() - 1));
+    int64_t count = p.StepCount();
+    // Beyond INT64_MAX steps the count saturates and an index would miss part of the range; the
+    // continuous draw below is uniform over all of it.
+    if (count < INT64_MAX) return p.SteppedValue(rng.UniformInt(0, count - 1));
   }
   return p.FormatValue(SampleContinuous(p, rng));
 }

@@ -1,0 +1,458 @@
+// The experiment loop, with an in-memory executor and a fake clock: no processes, no sleeping.
+#include <utility>
+
+#include "controller/runner.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "api/manifest.h"
+#include "common/text.h"
+#include "controller/manifest_check.h"
+#include "db/sqlite_store.h"
+#include "suggestion/registry.h"
+#include "tests/support/fake_executor.h"
+#include "tests/support/test_support.h"
+
+namespace tuneup {
+namespace {
+
+using testing::FakeExecutor;
+using testing::Later;
+
+struct Spec {
+  std::string algorithm = "random";
+  std::string extra_settings;  // more algorithmSettings entries
+  int parallel = 3;
+  std::optional<int> max_trials = 10;
+  std::optional<int> max_failed;
+  std::optional<double> goal;
+  std::string type = "minimize";
+  std::string x_space = R"(min: "0", max: "1")";
+};
+
+std::string Yaml(const Spec& s) {
+  std::string yaml = R"(apiVersion: kubeflow.org/v1beta1
+kind: Experiment
+metadata:
+  name: runner-test
+spec:
+  objective:
+    type: )" + s.type + "\n";
+  if (s.goal) yaml += "    goal: " + FormatDouble(*s.goal) + "\n";
+  yaml += R"(    objectiveMetricName: loss
+  algorithm:
+    algorithmName: )" + s.algorithm + R"(
+    algorithmSettings:
+      - name: random_state
+        value: "3"
+)" + s.extra_settings;
+  yaml += "  parallelTrialCount: " + std::to_string(s.parallel) + "\n";
+  if (s.max_trials) yaml += "  maxTrialCount: " + std::to_string(*s.max_trials) + "\n";
+  if (s.max_failed) yaml += "  maxFailedTrialCount: " + std::to_string(*s.max_failed) + "\n";
+  yaml += R"(  parameters:
+    - name: x
+      parameterType: double
+      feasibleSpace: {)" + s.x_space + R"(}
+  trialTemplate:
+    primaryContainerName: main
+    trialParameters:
+      - name: x
+        reference: x
+      - name: trialName
+        reference: ${trialSpec.Name}
+    trialSpec:
+      apiVersion: batch/v1
+      kind: Job
+      spec:
+        template:
+          spec:
+            containers:
+              - name: main
+                image: unused
+                command: ["train", "${trialParameters.x}", "${trialParameters.trialName}"]
+)";
+  return yaml;
+}
+
+// The value of x a job was given.
+double XOf(const TrialJob& job) { return ParseDouble(job.argv.at(1)).value(); }
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  RunnerTest() : store_(dir_.Join("tuneup.db")), executor_(io_) {}
+
+  ExperimentRecord Create(const Spec& spec) {
+    auto loaded = LoadManifestText(Yaml(spec), "test.yaml", dir_.path().string());
+    ManifestCheck check = CheckExperiment(std::move(loaded.at(0)), AlgorithmRegistry::Default());
+    EXPECT_TRUE(check.runnable()) << (check.errors.empty() ? check.unsupported : check.errors)
+                                         .at(0)
+                                         .ToString();
+    ExperimentRecord record{check.experiment, ExperimentStatus{}, clock_.Now()};
+    store_.CreateExperiment(record);
+    return record;
+  }
+
+  RunOutcome Run(const ExperimentRecord& record,
+                 std::function<void(ExperimentRunner&)> after_start = {}) {
+    RunnerOptions options;
+    options.workdir = dir_.path().string();
+    options.manifest_dir = dir_.path().string();
+    ExperimentRunner runner(io_, store_, executor_, clock_, options);
+    RunOutcome outcome;
+    bool done = false;
+    runner.Start(record, AlgorithmRegistry::Default().Create(record.experiment),
+                 [&](const RunOutcome& result) {
+                   outcome = result;
+                   done = true;
+                 });
+    if (after_start) after_start(runner);
+    io_.run();
+    io_.restart();
+    EXPECT_TRUE(done) << "the runner never called done";
+    return outcome;
+  }
+
+  std::vector<Trial> Trials() { return store_.ListTrials("runner-test"); }
+  std::vector<Observation> Observations(const std::string& trial,
+                                        std::optional<std::string> metric = std::nullopt,
+                                        std::optional<int> attempt = std::nullopt) {
+    return store_.GetObservations(trial, metric, attempt);
+  }
+
+  // Every job prints loss = f(x) after `delay` turns of the loop, then exits with `code`.
+  void Behave(std::function<std::string(const TrialJob&)> output, int code = 0,
+              std::function<int(const TrialJob&)> delay = {}) {
+    executor_.behaviour = [this, output, code, delay](FakeExecutor& executor,
+                                                       const TrialJob& job) {
+      int turns = delay ? delay(job) : 0;
+      Finish(executor, job.trial, output(job), code, turns);
+    };
+  }
+
+  void Finish(FakeExecutor& executor, const std::string& trial, const std::string& text, int code,
+              int turns) {
+    if (turns > 0) {
+      Later(io_, [=, this, &executor] { Finish(executor, trial, text, code, turns - 1); });
+      return;
+    }
+    clock_.Advance(std::chrono::milliseconds(10));
+    executor.Output(trial, text);
+    executor.Exit(trial, code);
+  }
+
+  testing::TempDir dir_;
+  SqliteStore store_;
+  boost::asio::io_context io_;
+  FakeExecutor executor_;
+  FakeClock clock_;
+};
+
+TEST_F(RunnerTest, RunsMaxTrialCountTrialsAndSucceeds) {
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  RunOutcome outcome = Run(Create({}));
+  EXPECT_EQ(outcome.status.state, ExperimentState::kSucceeded);
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 10u);
+  for (const auto& trial : trials) {
+    EXPECT_EQ(trial.status, TrialStatus::kSucceeded) << trial.name;
+    ASSERT_TRUE(trial.objective.has_value());
+    EXPECT_EQ(FormatDouble(*trial.objective), FindValue(trial.assignment, "x").value());
+    EXPECT_EQ(Observations(trial.name).size(), 1u);
+  }
+  auto stored = store_.GetExperiment("runner-test");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_TRUE(stored->status.completion_time.has_value());
+}
+
+TEST_F(RunnerTest, NeverRunsMoreThanParallelTrialCount) {
+  // Jobs take between 0 and 6 loop turns, so trials finish out of order.
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; }, 0,
+         [](const TrialJob& job) { return static_cast<int>(XOf(job) * 7); });
+  Spec spec;
+  spec.parallel = 4;
+  spec.max_trials = 40;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_EQ(executor_.launched().size(), 40u);
+  EXPECT_EQ(executor_.max_running(), 4u);
+}
+
+TEST_F(RunnerTest, TrialRowExistsBeforeItsJobStarts) {
+  executor_.behaviour = [this](FakeExecutor& executor, const TrialJob& job) {
+    auto trial = store_.GetTrial(job.trial);
+    ASSERT_TRUE(trial.has_value()) << job.trial << " was launched before it was stored";
+    EXPECT_EQ(trial->status, TrialStatus::kRunning);
+    executor.Output(job.trial, "loss=1\n");
+    executor.Exit(job.trial, 0);
+  };
+  Spec spec;
+  spec.max_trials = 5;
+  Run(Create(spec));
+  EXPECT_EQ(executor_.launched().size(), 5u);
+}
+
+TEST_F(RunnerTest, GoalReachedKillsRunningTrialsAndKeepsTheirObservations) {
+  // Trial 4 reaches the goal at once; the others report once and then hang until killed.
+  executor_.behaviour = [this](FakeExecutor& executor, const TrialJob& job) {
+    if (job.trial == "runner-test-0004") {
+      executor.Output(job.trial, "loss=0.001\n");
+      executor.Exit(job.trial, 0);
+    } else if (job.trial < "runner-test-0004") {
+      executor.Output(job.trial, "loss=5\n");
+      if (job.trial == "runner-test-0001") executor.Exit(job.trial, 0);
+    }
+  };
+  Spec spec;
+  spec.goal = 0.01;
+  spec.parallel = 3;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.state, ExperimentState::kSucceeded);
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kGoalReached);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 4u);
+  EXPECT_EQ(trials[0].status, TrialStatus::kSucceeded);
+  EXPECT_EQ(trials[1].status, TrialStatus::kKilled);
+  EXPECT_EQ(trials[2].status, TrialStatus::kKilled);
+  EXPECT_EQ(trials[3].status, TrialStatus::kSucceeded);
+  EXPECT_EQ(Observations("runner-test-0002").size(), 1u) << "observations of a killed "
+                                                                      "trial are kept";
+  EXPECT_EQ(trials[1].objective, 5.0);
+}
+
+TEST_F(RunnerTest, MaximizeGoalUsesGreaterOrEqual) {
+  Behave([](const TrialJob& job) { return "loss=" + std::string(job.trial.ends_with("2") ? "0.95" : "0.5") + "\n"; });
+  Spec spec;
+  spec.type = "maximize";
+  spec.goal = 0.95;
+  spec.parallel = 1;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kGoalReached);
+  EXPECT_EQ(Trials().size(), 2u);
+}
+
+TEST_F(RunnerTest, MaxFailedTrialCountFailsTheExperiment) {
+  Behave([](const TrialJob&) { return "no metrics here\n"; }, 1);
+  Spec spec;
+  spec.max_failed = 3;
+  spec.parallel = 1;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.state, ExperimentState::kFailed);
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxFailedTrialsReached);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  for (const auto& trial : trials) {
+    EXPECT_EQ(trial.status, TrialStatus::kFailed);
+    EXPECT_EQ(trial.reason, trial_reason::kFailed);
+    EXPECT_EQ(trial.message, "exit code 1");
+  }
+}
+
+TEST_F(RunnerTest, MissingObjectiveIsMetricsUnavailableAndCountsAsFailed) {
+  Behave([](const TrialJob&) { return "accuracy=0.9 but no loss\n"; }, 0);
+  Spec spec;
+  spec.max_failed = 2;
+  spec.parallel = 1;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxFailedTrialsReached);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[0].status, TrialStatus::kMetricsUnavailable);
+  EXPECT_NE(trials[0].message.find("loss"), std::string::npos);
+}
+
+TEST_F(RunnerTest, FailedTrialKeepsItsObservations) {
+  Behave([](const TrialJob&) { return "loss=0.5\nloss=0.4\n"; }, 2);
+  Spec spec;
+  spec.max_failed = 1;
+  spec.parallel = 1;
+  Run(Create(spec));
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].status, TrialStatus::kFailed);
+  EXPECT_EQ(Observations(trials[0].name).size(), 2u);
+}
+
+TEST_F(RunnerTest, ObjectiveIsReducedByStrategyAndObservationsKeepTheirTime) {
+  executor_.behaviour = [this](FakeExecutor& executor, const TrialJob& job) {
+    executor.Output(job.trial, "loss=3\n");
+    clock_.Advance(std::chrono::seconds(1));
+    executor.Output(job.trial, "loss=1\n");
+    clock_.Advance(std::chrono::seconds(1));
+    executor.Output(job.trial, "loss=2\n");
+    executor.Exit(job.trial, 0);
+  };
+  Spec spec;
+  spec.max_trials = 1;
+  spec.parallel = 1;
+  Run(Create(spec));
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].objective, 1.0) << "minimize reduces with min";
+  ASSERT_EQ(trials[0].metrics.size(), 1u);
+  EXPECT_EQ(trials[0].metrics[0].latest, 2.0);
+  EXPECT_EQ(trials[0].metrics[0].max, 3.0);
+  auto observations = Observations(trials[0].name, "loss");
+  ASSERT_EQ(observations.size(), 3u);
+  EXPECT_EQ(observations[1].time - observations[0].time, std::chrono::seconds(1));
+}
+
+TEST_F(RunnerTest, GridEndsWithSuggestionEndReached) {
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  Spec spec;
+  spec.algorithm = "grid";
+  spec.max_trials.reset();
+  spec.x_space = R"(min: "0", max: "1", step: "0.25")";
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.state, ExperimentState::kSucceeded);
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kSuggestionEndReached);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 5u);
+  std::set<std::string> values;
+  for (const auto& trial : trials) values.insert(FindValue(trial.assignment, "x").value());
+  EXPECT_EQ(values, (std::set<std::string>{"0", "0.25", "0.5", "0.75", "1"}));
+}
+
+TEST_F(RunnerTest, LaunchFailuresAreFailedTrials) {
+  executor_.behaviour = [](FakeExecutor& executor, const TrialJob& job) {
+    executor.FailLaunch(job.trial, "executable \"train\" not found");
+  };
+  Spec spec;
+  spec.max_failed = 2;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxFailedTrialsReached);
+  for (const auto& trial : Trials()) {
+    if (trial.status == TrialStatus::kKilled) continue;
+    EXPECT_EQ(trial.status, TrialStatus::kFailed);
+    EXPECT_EQ(trial.reason, trial_reason::kLaunchFailed);
+    EXPECT_NE(trial.message.find("not found"), std::string::npos);
+  }
+}
+
+TEST_F(RunnerTest, EndlessLaunchFailuresWithoutMaxFailedStillEnd) {
+  executor_.behaviour = [](FakeExecutor& executor, const TrialJob& job) {
+    executor.FailLaunch(job.trial, "no such program");
+  };
+  Spec spec;
+  spec.max_trials.reset();
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.state, ExperimentState::kFailed);
+  EXPECT_NE(outcome.status.message.find("no such program"), std::string::npos);
+}
+
+TEST_F(RunnerTest, RendersTrialNameAndParameterIntoArgv) {
+  Behave([](const TrialJob&) { return "loss=1\n"; });
+  Spec spec;
+  spec.max_trials = 2;
+  spec.parallel = 1;
+  Run(Create(spec));
+  ASSERT_EQ(executor_.launched().size(), 2u);
+  const TrialJob& job = executor_.launched()[0];
+  EXPECT_EQ(job.argv[0], "train");
+  EXPECT_EQ(job.argv[2], "runner-test-0001");
+  EXPECT_EQ(job.trial_dir, dir_.Join("trials/runner-test-0001"));
+  EXPECT_EQ(job.working_dir, job.trial_dir);
+}
+
+TEST_F(RunnerTest, InterruptRequeuesRunningTrialsAndResumeRerunsThem) {
+  // First run: jobs report an intermediate value and hang; the test interrupts.
+  executor_.behaviour = [](FakeExecutor& executor, const TrialJob& job) {
+    executor.Output(job.trial, "loss=9\n");
+  };
+  Spec spec;
+  spec.max_trials = 4;
+  spec.parallel = 2;
+  ExperimentRecord record = Create(spec);
+  RunOutcome first = Run(record, [this](ExperimentRunner& runner) {
+    Later(io_, [this, &runner] { Later(io_, [&runner] { runner.Interrupt(); }); });
+  });
+  EXPECT_TRUE(first.interrupted);
+  EXPECT_EQ(first.status.state, ExperimentState::kRunning);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 2u);
+  for (const auto& trial : trials) {
+    EXPECT_EQ(trial.status, TrialStatus::kPending);
+    EXPECT_EQ(trial.reason, trial_reason::kRequeued);
+    EXPECT_EQ(trial.attempt, 0);
+  }
+  EXPECT_EQ(Observations("runner-test-0001").size(), 1u);
+
+  // Second run resumes: the two requeued trials re-run (attempt 1), then two new ones.
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  auto stored = store_.GetExperiment("runner-test");
+  ASSERT_TRUE(stored);
+  RunOutcome second = Run(*stored);
+  EXPECT_FALSE(second.interrupted);
+  EXPECT_EQ(second.status.reason, experiment_reason::kMaxTrialsReached);
+  trials = Trials();
+  ASSERT_EQ(trials.size(), 4u);
+  EXPECT_EQ(trials[0].attempt, 1);
+  EXPECT_EQ(trials[1].attempt, 1);
+  EXPECT_EQ(trials[2].attempt, 0);
+  for (const auto& trial : trials) EXPECT_EQ(trial.status, TrialStatus::kSucceeded);
+  // The interrupted attempt's observation is kept, apart from the new attempt's.
+  EXPECT_EQ(Observations("runner-test-0001", std::nullopt, 0).size(), 1u);
+  EXPECT_EQ(Observations("runner-test-0001", std::nullopt, 1).size(), 1u);
+  EXPECT_EQ(trials[0].objective, ParseDouble(FindValue(trials[0].assignment, "x").value()));
+  // The same assignment was re-run.
+  EXPECT_EQ(executor_.launched()[0].argv[1], executor_.launched()[2].argv[1]);
+}
+
+TEST_F(RunnerTest, ResumesTrialsLeftRunningByACrashedRun) {
+  ExperimentRecord record = Create({});
+  Trial left;
+  left.name = "runner-test-0001";
+  left.experiment = "runner-test";
+  left.assignment = {{"x", "0.25"}};
+  left.status = TrialStatus::kRunning;
+  left.created_at = clock_.Now();
+  left.started_at = clock_.Now();
+  store_.CreateTrials(std::vector<Trial>{left});
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  Run(record);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 10u);
+  EXPECT_EQ(trials[0].attempt, 1);
+  EXPECT_EQ(trials[0].status, TrialStatus::kSucceeded);
+  EXPECT_EQ(trials[0].objective, 0.25);
+  EXPECT_EQ(executor_.launched()[0].argv[1], "0.25");
+}
+
+TEST_F(RunnerTest, SeededRunsProposeTheSameTrials) {
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; }, 0,
+         [](const TrialJob& job) { return static_cast<int>(XOf(job) * 5); });
+  Run(Create({}));
+  std::vector<std::string> first;
+  for (const auto& trial : Trials()) first.push_back(FindValue(trial.assignment, "x").value());
+
+  testing::TempDir other_dir;
+  SqliteStore other_store(other_dir.Join("tuneup.db"));
+  auto loaded = LoadManifestText(Yaml({}), "test.yaml", other_dir.path().string());
+  ManifestCheck check = CheckExperiment(std::move(loaded.at(0)), AlgorithmRegistry::Default());
+  ExperimentRecord record{check.experiment, ExperimentStatus{}, clock_.Now()};
+  other_store.CreateExperiment(record);
+  boost::asio::io_context io;
+  FakeExecutor executor(io);
+  executor.behaviour = [](FakeExecutor& e, const TrialJob& job) {
+    e.Output(job.trial, "loss=1\n");
+    e.Exit(job.trial, 0);
+  };
+  RunnerOptions options;
+  options.workdir = other_dir.path().string();
+  options.manifest_dir = options.workdir;
+  ExperimentRunner runner(io, other_store, executor, clock_, options);
+  runner.Start(record, AlgorithmRegistry::Default().Create(record.experiment),
+               [](const RunOutcome&) {});
+  io.run();
+  std::vector<std::string> second;
+  for (const auto& trial : other_store.ListTrials("runner-test")) {
+    second.push_back(FindValue(trial.assignment, "x").value());
+  }
+  EXPECT_EQ(first, second);
+}
+
+}  // namespace
+}  // namespace tuneup
