@@ -374,17 +374,17 @@ TEST(GridSearchTest, ASinglePointGridIsExhaustedWithItsOnlyProposal) {
 }
 
 TEST(GridSearchTest, ARepeatedListValueIsProposedOnce) {
-  // Validation accepts a list that repeats a value; the grid counts it but must not run the
-  // same point twice.
+  // Validation accepts a list that repeats a value; the grid counts it once, so its size is the
+  // number of distinct points and it is exhausted exactly after the last of them.
   ExperimentSpec spec;
   spec.parameters = {ListSpec("opt", "categorical", {"sgd", "adam", "sgd"}),
                      RangeSpec("n", "int", "1", "2")};
   GridSearch grid(Space(spec), std::nullopt);
-  EXPECT_EQ(grid.size(), 6);
+  EXPECT_EQ(grid.size(), 4);
   Walk walk = WalkGrid(grid, 1);
   EXPECT_EQ(walk.proposed.size(), 4u);
   EXPECT_EQ(Keys(walk.proposed).size(), 4u);
-  EXPECT_GE(walk.exhausted_at, 0);
+  EXPECT_EQ(walk.exhausted_at, 3) << "exhausted on the reply that hands out the last point";
 }
 
 TEST(GridSearchTest, ABigGridStartsQuickly) {
@@ -492,12 +492,16 @@ TEST(GridValidateTest, AGridTooBigToIndexIsAnError) {
   EXPECT_THROW(GridSearch(Space(spec), std::nullopt), Error);
 }
 
-TEST(GridValidateTest, AnAxisOfMoreThanAMillionValuesIsAnError) {
+TEST(GridValidateTest, LongAxesAreNeverWrittenOut) {
+  // Axes are computed, not stored: a grid with a 10^9-value axis validates and starts at once.
   ExperimentSpec spec = MixedSpec();
-  spec.parameters.push_back(RangeSpec("big", "int", "0", "1000000"));  // 1000001 values
+  spec.parameters.push_back(RangeSpec("big", "int", "0", "999999999"));
+  auto start = std::chrono::steady_clock::now();
   FieldErrors errors = GridSearch::ValidateSettings(GridExperiment(spec));
-  EXPECT_TRUE(HasErrorAt(errors, "spec.parameters[4].feasibleSpace.step", "1000001"))
-      << Dump(errors);
+  EXPECT_TRUE(errors.empty()) << Dump(errors);
+  GridSearch grid(Space(spec), 3);
+  EXPECT_EQ(grid.Suggest({}, 5).proposals.size(), 5u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(GridRegistryTest, CreatesAGridThatWalksLikeADirectOne) {
