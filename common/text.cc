@@ -9,7 +9,9 @@ namespace tuneup {
 
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Parses exactly `count` digits at text[pos...]; advances pos.
 std::optional<int> FixedDigits(std::string_view text, size_t& pos, int count) {
@@ -68,7 +70,8 @@ std::string FormatDoubleFixed(double value, int decimals) {
   if (n < 0 || n >= static_cast<int>(sizeof(buffer))) return FormatDouble(value);
   std::string text(buffer, n);
   if (text.find('.') != std::string::npos) {
-    while (text.back() == '0') text.pop_back();
+    while (text.back() == '0')
+      text.pop_back();
     if (text.back() == '.') text.pop_back();
   }
   if (text == "-0") text = "0";
@@ -135,7 +138,8 @@ std::optional<Timestamp> ParseRfc3339(std::string_view text) {
       ++pos;
     }
     if (digits == 0) return std::nullopt;
-    for (int i = digits; i < 6; ++i) micros *= 10;
+    for (int i = digits; i < 6; ++i)
+      micros *= 10;
   }
   int offset_seconds = 0;
   if (Expect(text, pos, 'Z') || Expect(text, pos, 'z')) {
@@ -167,15 +171,18 @@ int64_t ToUnixMicros(Timestamp time) {
 }
 
 Timestamp FromUnixMicros(int64_t micros) {
-  return Timestamp(std::chrono::duration_cast<Timestamp::duration>(std::chrono::microseconds(micros)));
+  return Timestamp(
+      std::chrono::duration_cast<Timestamp::duration>(std::chrono::microseconds(micros)));
 }
 
 std::string_view TrimAsciiSpace(std::string_view text) {
   auto is_space = [](char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
   };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  while (!text.empty() && is_space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back()))
+    text.remove_suffix(1);
   return text;
 }
 

@@ -46,7 +46,7 @@ class Store {
   virtual void CreateTrials(std::span<const Trial> trials) = 0;
   // Writes the trial's state (status, reason, message, attempt, objective, metrics, times) and
   // appends `observations` to its current attempt, in one transaction. Throws kNotFound.
-  virtual void UpdateTrial(const Trial& trial, std::span<const Observation> observations = {}) = 0;
+  virtual void UpdateTrial(const Trial& trial, std::span<const Observation> observations) = 0;
   // Appends observations to attempt `attempt` of trial `trial`, in one transaction.
   virtual void AppendObservations(std::string_view trial, int attempt,
                                   std::span<const Observation> observations) = 0;
@@ -56,9 +56,10 @@ class Store {
   virtual std::vector<Trial> ListTrials(std::string_view experiment) = 0;
   // A trial's observations in the order they were reported; optionally only one metric and/or
   // one attempt.
+  // `metric` / `attempt` nullopt: all of them.
   virtual std::vector<Observation> GetObservations(std::string_view trial,
-                                                   const std::optional<std::string>& metric = {},
-                                                   std::optional<int> attempt = {}) = 0;
+                                                   const std::optional<std::string>& metric,
+                                                   std::optional<int> attempt) = 0;
 };
 
 // Opens the store at `location`: a file path or "sqlite:PATH" for SQLite (created if missing).

@@ -82,7 +82,8 @@ std::vector<std::vector<std::string>> GridAxes(const SearchSpace& space, FieldEr
   std::vector<std::vector<std::string>> result;
   for (const auto& axis : MakeAxes(space, errors)) {
     std::vector<std::string> values;
-    for (int64_t k = 0; k < axis.count(); ++k) values.push_back(axis.ValueAt(k));
+    for (int64_t k = 0; k < axis.count(); ++k)
+      values.push_back(axis.ValueAt(k));
     result.push_back(std::move(values));
   }
   return result;
@@ -104,8 +105,9 @@ FieldErrors GridSearch::ValidateSettings(const Experiment& experiment) {
   if (errors.size() != before) return errors;
   int64_t size = GridSize(axes);
   if (size == INT64_MAX) {
-    errors.push_back({"spec.parameters", "the grid has more than 2^62 points; give the "
-                                         "parameters fewer values"});
+    errors.push_back({"spec.parameters",
+                      "the grid has more than 2^62 points; give the "
+                      "parameters fewer values"});
   } else if (experiment.spec.max_trial_count && *experiment.spec.max_trial_count > size) {
     errors.push_back({"spec.maxTrialCount", "(" + std::to_string(*experiment.spec.max_trial_count) +
                                                 ") is more than the " + std::to_string(size) +
@@ -118,7 +120,8 @@ GridSearch::GridSearch(const SearchSpace& space, std::optional<uint64_t> random_
   FieldErrors errors;
   axes_ = MakeAxes(space, &errors);
   if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, errors.front().ToString());
-  for (const auto& parameter : space.parameters()) names_.push_back(parameter.name);
+  for (const auto& parameter : space.parameters())
+    names_.push_back(parameter.name);
   size_ = GridSize(axes_);
   if (size_ == INT64_MAX) throw Error(ErrorCode::kInvalidArgument, "grid: more than 2^62 points");
   if (random_state && size_ > 1) {
@@ -126,7 +129,8 @@ GridSearch::GridSearch(const SearchSpace& space, std::optional<uint64_t> random_
     uint64_t n = static_cast<uint64_t>(size_);
     uint64_t seed = MixSeed(*random_state, 0x6772696400ULL);
     multiplier_ = (seed % n) | 1;
-    while (std::gcd(multiplier_, n) != 1) multiplier_ = (multiplier_ + 2) % n;
+    while (std::gcd(multiplier_, n) != 1)
+      multiplier_ = (multiplier_ + 2) % n;
     offset_ = MixSeed(seed, 1) % n;
   }
 }
@@ -175,7 +179,8 @@ void GridSearch::Observe(std::span<const Trial> trials) {
   }
   seen_trials_ = trials.size();
   last_seen_trial_ = trials.empty() ? "" : trials.back().name;
-  while (cursor_ < size_ && tried_.count(IndexAt(cursor_))) ++cursor_;
+  while (cursor_ < size_ && tried_.count(IndexAt(cursor_)))
+    ++cursor_;
 }
 
 SuggestReply GridSearch::Suggest(std::span<const Trial> trials, int count) {

@@ -38,7 +38,7 @@ class GridAxis {
  private:
   Parameter parameter_;
   int64_t count_ = 0;
-  std::vector<std::string> list_;                      // discrete / categorical, duplicates removed
+  std::vector<std::string> list_;  // discrete / categorical, duplicates removed
   std::unordered_map<std::string, int64_t> list_index_;
 };
 

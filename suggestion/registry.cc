@@ -47,7 +47,8 @@ const AlgorithmInfo* AlgorithmRegistry::Find(std::string_view name) const {
 
 std::vector<std::string> AlgorithmRegistry::Names() const {
   std::vector<std::string> names;
-  for (const auto& [name, info] : algorithms_) names.push_back(name);
+  for (const auto& [name, info] : algorithms_)
+    names.push_back(name);
   return names;
 }
 
@@ -66,7 +67,8 @@ std::unique_ptr<Algorithm> AlgorithmRegistry::Create(const Experiment& experimen
   const AlgorithmInfo* info = Find(name);
   if (info == nullptr) {
     std::string runnable;
-    for (const auto& known : Names()) runnable += (runnable.empty() ? "" : ", ") + known;
+    for (const auto& known : Names())
+      runnable += (runnable.empty() ? "" : ", ") + known;
     throw Error(ErrorCode::kUnsupported, "spec.algorithm.algorithmName: tuneup cannot run \"" +
                                              name + "\" yet (it runs: " + runnable + ")");
   }
@@ -74,7 +76,8 @@ std::unique_ptr<Algorithm> AlgorithmRegistry::Create(const Experiment& experimen
   SearchSpace space = SearchSpace::FromSpec(experiment.spec, errors);
   if (!errors.empty()) {
     std::string message = "algorithm " + name + ":";
-    for (const auto& error : errors) message += "\n  " + error.ToString();
+    for (const auto& error : errors)
+      message += "\n  " + error.ToString();
     throw Error(ErrorCode::kInvalidArgument, message);
   }
   return info->create(experiment, space);

@@ -25,9 +25,9 @@ std::optional<int64_t> SettingsReader::Int(const std::string& name, int64_t min,
   const std::string& text = settings_[index].value;
   auto value = ParseInt64(text);
   if (!value || *value < min || *value > max) {
-    std::string range = max == INT64_MAX ? ">= " + std::to_string(min)
-                                         : "in [" + std::to_string(min) + ", " +
-                                               std::to_string(max) + "]";
+    std::string range = max == INT64_MAX
+                            ? ">= " + std::to_string(min)
+                            : "in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
     errors_.push_back(
         {ValuePath(index), name + " must be an integer " + range + ", got \"" + text + "\""});
     return std::nullopt;
@@ -57,7 +57,8 @@ std::optional<std::string> SettingsReader::OneOf(const std::string& name,
     if (option == text) return text;
   }
   std::string options;
-  for (const auto& option : allowed) options += (options.empty() ? "" : ", ") + option;
+  for (const auto& option : allowed)
+    options += (options.empty() ? "" : ", ") + option;
   errors_.push_back(
       {ValuePath(index), name + " must be one of " + options + ", got \"" + text + "\""});
   return std::nullopt;
@@ -65,7 +66,8 @@ std::optional<std::string> SettingsReader::OneOf(const std::string& name,
 
 void SettingsReader::RejectUnknown(const std::string& algorithm_name) {
   std::string known_list;
-  for (const auto& name : known_) known_list += (known_list.empty() ? "" : ", ") + name;
+  for (const auto& name : known_)
+    known_list += (known_list.empty() ? "" : ", ") + name;
   for (size_t i = 0; i < settings_.size(); ++i) {
     if (known_.count(settings_[i].name) || settings_[i].name.empty()) continue;
     errors_.push_back({IndexPath(path_, i) + ".name",

@@ -24,7 +24,8 @@ class SettingsReader {
   // The number setting `name` in [min, max], if given and valid.
   std::optional<double> Double(const std::string& name, double min, double max);
   // The setting `name`, which must be one of `allowed`.
-  std::optional<std::string> OneOf(const std::string& name, const std::vector<std::string>& allowed);
+  std::optional<std::string> OneOf(const std::string& name,
+                                   const std::vector<std::string>& allowed);
 
   // Reports every setting that no read asked for, naming the algorithm and the known settings.
   void RejectUnknown(const std::string& algorithm_name);
