@@ -24,13 +24,20 @@ void DefaultObjective(ObjectiveSpec& objective) {
     return katib::kStrategyLatest;
   };
   std::set<std::string> listed;
-  for (const auto& strategy : objective.metric_strategies) listed.insert(strategy.name);
-  if (!listed.count(objective.objective_metric_name)) {
-    objective.metric_strategies.push_back({objective.objective_metric_name, default_strategy()});
-    listed.insert(objective.objective_metric_name);
+  for (const auto& strategy : objective.metric_strategies) {
+    listed.insert(strategy.name);
+  }
+  // A missing metric name is reported by validation on the field the user wrote; a strategy
+  // defaulted for it would add a second error on metricStrategies, which the user never wrote.
+  const std::string& objective_name = objective.objective_metric_name;
+  if (!objective_name.empty() && !listed.count(objective_name)) {
+    objective.metric_strategies.push_back({objective_name, default_strategy()});
+    listed.insert(objective_name);
   }
   for (const auto& name : objective.additional_metric_names) {
-    if (listed.insert(name).second) objective.metric_strategies.push_back({name, default_strategy()});
+    if (!name.empty() && listed.insert(name).second) {
+      objective.metric_strategies.push_back({name, default_strategy()});
+    }
   }
 }
 

@@ -20,8 +20,9 @@ struct LoadedExperiment {
 };
 
 // Reads every document of a YAML or JSON manifest. Throws Error(kIo) when the file cannot be read
-// and Error(kInvalidArgument) with file:line:column on a syntax error. A file with no document
-// returns an empty list.
+// and Error(kInvalidArgument) with file:line:column on a syntax error. A duplicated key and nesting
+// deeper than 200 levels are errors too (named with file:line:column in YAML, with the file in
+// JSON). A file with no document returns an empty list.
 std::vector<LoadedExperiment> LoadManifestFile(const std::string& path);
 
 // The same for text already in memory; `source_name` is used in messages, `directory` is copied

@@ -93,8 +93,12 @@ void CheckContainer(const Json& container, const std::string& path, FieldErrors&
   }
   CheckStringList(container, "command", path, errors);
   CheckStringList(container, "args", path, errors);
-  if (auto dir = container.find("workingDir"); dir != container.end() && !dir->is_string()) {
-    errors.push_back({ChildPath(path, "workingDir"), "must be a string"});
+  // Kubernetes types these as strings: Katib's conversion to a Job rejects anything else, and the
+  // local executor reads them as strings.
+  for (const char* key : {"image", "imagePullPolicy", "workingDir"}) {
+    if (auto it = container.find(key); it != container.end() && !it->is_string()) {
+      errors.push_back({ChildPath(path, key), "must be a string, got " + DescribeJson(*it)});
+    }
   }
   auto env = container.find("env");
   if (env == container.end() || env->is_null()) return;
