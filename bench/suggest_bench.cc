@@ -116,8 +116,20 @@ void BM_GridSuggestForeignHistory(benchmark::State& state) {
   Run(state, grid, history);
 }
 
+// A fresh GridSearch per call, as for a stateless Suggestion request: no cache to reuse, so the
+// whole history is read every time.
+void BM_GridSuggestCold(benchmark::State& state) {
+  GridSearch walker(Space(), std::nullopt);
+  std::vector<Trial> history = History(walker, static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    GridSearch grid(Space(), std::nullopt);
+    benchmark::DoNotOptimize(grid.Suggest(history, 1));
+  }
+}
+
 BENCHMARK(BM_RandomSuggest)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridSuggest)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_GridSuggestCold)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridSuggestSeeded)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridSuggestForeignHistory)
     ->Arg(100)

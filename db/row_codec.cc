@@ -1,5 +1,7 @@
 #include "db/row_codec.h"
 
+#include <cmath>
+
 #include "api/experiment_json.h"
 #include "common/error.h"
 
@@ -22,7 +24,7 @@ Json ParseJson(const std::string& text, const RowContext& where) {
 }  // namespace
 
 std::string EncodeExperimentSpec(const Experiment& experiment) {
-  return ExperimentToJson(experiment).dump();
+  return ExperimentToJson(experiment).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 Experiment DecodeExperimentSpec(const std::string& text, const RowContext& where) {
@@ -33,7 +35,7 @@ Experiment DecodeExperimentSpec(const std::string& text, const RowContext& where
 }
 
 std::string EncodeAssignment(const Assignment& assignment) {
-  return AssignmentToJson(assignment).dump();
+  return AssignmentToJson(assignment).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 Assignment DecodeAssignment(const std::string& text, const RowContext& where) {
@@ -46,7 +48,7 @@ Assignment DecodeAssignment(const std::string& text, const RowContext& where) {
 }
 
 std::string EncodeLabels(const std::map<std::string, std::string>& labels) {
-  return Json(labels).dump();
+  return Json(labels).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::map<std::string, std::string> DecodeLabels(const std::string& text, const RowContext& where) {
@@ -69,7 +71,7 @@ std::string EncodeMetrics(const std::vector<MetricSummary>& metrics) {
                     {"latest", m.latest},
                     {"count", m.count}});
   }
-  return list.dump();
+  return list.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::vector<MetricSummary> DecodeMetrics(const std::string& text, const RowContext& where) {
@@ -88,6 +90,29 @@ std::vector<MetricSummary> DecodeMetrics(const std::string& text, const RowConte
                        item["count"].get<int64_t>()});
   }
   return metrics;
+}
+
+void CheckStorable(std::string_view trial, std::span<const Observation> observations) {
+  for (const auto& o : observations) {
+    if (!std::isfinite(o.value)) {
+      throw Error(ErrorCode::kInvalidArgument, "trial " + std::string(trial) + ": observation of " +
+                                                   o.metric + " is not a finite number");
+    }
+  }
+}
+
+void CheckStorable(const Trial& trial, std::span<const Observation> observations) {
+  if (trial.objective && !std::isfinite(*trial.objective)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "trial " + trial.name + ": objective is not a finite number");
+  }
+  for (const auto& m : trial.metrics) {
+    if (!std::isfinite(m.min) || !std::isfinite(m.max) || !std::isfinite(m.latest)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "trial " + trial.name + ": metric " + m.name + " is not a finite number");
+    }
+  }
+  CheckStorable(trial.name, observations);
 }
 
 TrialStatus DecodeTrialStatus(const std::string& text, const RowContext& where) {

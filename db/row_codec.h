@@ -4,6 +4,8 @@
 #pragma once
 
 #include <map>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,12 @@ std::map<std::string, std::string> DecodeLabels(const std::string& text, const R
 
 std::string EncodeMetrics(const std::vector<MetricSummary>& metrics);
 std::vector<MetricSummary> DecodeMetrics(const std::string& text, const RowContext& where);
+
+// Throws Error(kInvalidArgument) naming the trial when an observation, the objective or a metric
+// summary is not a finite number: databases store NaN and infinities inconsistently (SQLite turns
+// NaN into NULL), so they are refused before anything is written.
+void CheckStorable(const Trial& trial, std::span<const Observation> observations);
+void CheckStorable(std::string_view trial, std::span<const Observation> observations);
 
 TrialStatus DecodeTrialStatus(const std::string& text, const RowContext& where);
 ExperimentState DecodeExperimentState(const std::string& text, const RowContext& where);

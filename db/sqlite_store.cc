@@ -20,6 +20,21 @@ std::optional<Timestamp> OptionalTime(const std::optional<int64_t>& micros) {
   return FromUnixMicros(*micros);
 }
 
+// Resets a statement when the scope ends, also when reading a row throws (a column that does not
+// decode). A statement left mid-result keeps its read transaction open: the connection would go
+// on reading that old snapshot, missing later commits, and its next write would fail with
+// SQLITE_BUSY_SNAPSHOT.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite::Statement& statement) : statement_(statement) { statement_.Reset(); }
+  ~ResetOnExit() { statement_.Reset(); }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite::Statement& statement_;
+};
+
 constexpr const char* kTrialColumns =
     "name, experiment, sequence, assignment, labels, status, reason, message, attempt, "
     "objective, metrics, created_at, start_time, completion_time";
@@ -175,21 +190,19 @@ void SqliteStore::CreateExperiment(const ExperimentRecord& record) {
 std::optional<ExperimentRecord> SqliteStore::GetExperiment(std::string_view name) {
   std::lock_guard lock(mutex_);
   auto& s = impl_->select_experiment;
-  s.Reset();
+  ResetOnExit reset(s);
   s.Bind(1, name);
   std::optional<ExperimentRecord> record;
   if (s.Step()) record = impl_->ReadExperiment(s);
-  s.Reset();
   return record;
 }
 
 std::vector<ExperimentRecord> SqliteStore::ListExperiments() {
   std::lock_guard lock(mutex_);
   auto& s = impl_->list_experiments;
-  s.Reset();
+  ResetOnExit reset(s);
   std::vector<ExperimentRecord> records;
   while (s.Step()) records.push_back(impl_->ReadExperiment(s));
-  s.Reset();
   return records;
 }
 
@@ -214,6 +227,7 @@ void SqliteStore::UpdateExperimentStatus(std::string_view name, const Experiment
 
 void SqliteStore::CreateTrials(std::span<const Trial> trials) {
   std::lock_guard lock(mutex_);
+  for (const auto& trial : trials) CheckStorable(trial, {});
   sqlite::Transaction tx(impl_->db);
   for (const auto& trial : trials) {
     if (!impl_->Exists(impl_->experiment_exists, trial.experiment)) {
@@ -246,6 +260,7 @@ void SqliteStore::CreateTrials(std::span<const Trial> trials) {
 }
 
 void SqliteStore::UpdateTrial(const Trial& trial, std::span<const Observation> observations) {
+  CheckStorable(trial, observations);
   std::lock_guard lock(mutex_);
   sqlite::Transaction tx(impl_->db);
   auto& s = impl_->update_trial;
@@ -272,6 +287,7 @@ void SqliteStore::UpdateTrial(const Trial& trial, std::span<const Observation> o
 void SqliteStore::AppendObservations(std::string_view trial, int attempt,
                                      std::span<const Observation> observations) {
   if (observations.empty()) return;
+  CheckStorable(trial, observations);
   std::lock_guard lock(mutex_);
   sqlite::Transaction tx(impl_->db);
   if (!impl_->Exists(impl_->trial_exists, trial)) {
@@ -284,22 +300,20 @@ void SqliteStore::AppendObservations(std::string_view trial, int attempt,
 std::optional<Trial> SqliteStore::GetTrial(std::string_view name) {
   std::lock_guard lock(mutex_);
   auto& s = impl_->select_trial;
-  s.Reset();
+  ResetOnExit reset(s);
   s.Bind(1, name);
   std::optional<Trial> trial;
   if (s.Step()) trial = impl_->ReadTrial(s);
-  s.Reset();
   return trial;
 }
 
 std::vector<Trial> SqliteStore::ListTrials(std::string_view experiment) {
   std::lock_guard lock(mutex_);
   auto& s = impl_->list_trials;
-  s.Reset();
+  ResetOnExit reset(s);
   s.Bind(1, experiment);
   std::vector<Trial> trials;
   while (s.Step()) trials.push_back(impl_->ReadTrial(s));
-  s.Reset();
   return trials;
 }
 
@@ -308,7 +322,7 @@ std::vector<Observation> SqliteStore::GetObservations(std::string_view trial,
                                                       std::optional<int> attempt) {
   std::lock_guard lock(mutex_);
   auto& s = impl_->select_observations;
-  s.Reset();
+  ResetOnExit reset(s);
   s.Bind(1, trial);
   if (metric) s.Bind(2, *metric); else s.BindNull(2);
   if (attempt) s.Bind(3, int64_t{*attempt}); else s.BindNull(3);
@@ -316,7 +330,6 @@ std::vector<Observation> SqliteStore::GetObservations(std::string_view trial,
   while (s.Step()) {
     observations.push_back({s.Text(0), s.Double(1), FromUnixMicros(s.Int(2))});
   }
-  s.Reset();
   return observations;
 }
 

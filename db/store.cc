@@ -13,6 +13,10 @@ std::unique_ptr<Store> OpenStore(const std::string& location) {
     throw Error(ErrorCode::kInvalidArgument,
                 "--db " + location + ": unsupported database URI; give a SQLite file path");
   }
+  // SQLite would take "" as a private temporary database, silently losing everything.
+  if (path.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "--db " + location + ": no SQLite file path given");
+  }
   return std::make_unique<SqliteStore>(path);
 }
 

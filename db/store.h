@@ -6,7 +6,9 @@
 // completes or throws tuneup::Error with context ("sqlite: insert trial random-0003: ..."), never
 // half-applies a change. Errors: kNotFound for a missing experiment or trial, kAlreadyExists for a
 // name that is taken, kUnavailable when the database is busy or unreachable (retryable),
-// kInternal for a stored row that cannot be read back (names the table, row and column).
+// kInternal for a stored row that cannot be read back (names the table, row and column),
+// kInvalidArgument (nothing written) for a value that cannot be stored faithfully: a non-finite
+// observation, objective or metric.
 #pragma once
 
 #include <memory>

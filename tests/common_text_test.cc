@@ -1,0 +1,87 @@
+// Strict number parsing, round-trip formatting and RFC 3339 timestamps.
+#include "common/text.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+namespace tuneup {
+namespace {
+
+TEST(ParseDoubleTest, AcceptsWholeNumbersOnly) {
+  EXPECT_EQ(ParseDouble("0.5"), 0.5);
+  EXPECT_EQ(ParseDouble("+1e-3"), 1e-3);
+  EXPECT_EQ(ParseDouble("-2"), -2.0);
+  EXPECT_EQ(ParseDouble(".5"), 0.5);
+  EXPECT_FALSE(ParseDouble(""));
+  EXPECT_FALSE(ParseDouble("+"));
+  EXPECT_FALSE(ParseDouble("+-1"));
+  EXPECT_FALSE(ParseDouble("++1"));
+  EXPECT_FALSE(ParseDouble(" 1"));
+  EXPECT_FALSE(ParseDouble("1 "));
+  EXPECT_FALSE(ParseDouble("1.5x"));
+  EXPECT_FALSE(ParseDouble("0x10"));
+}
+
+TEST(ParseDoubleTest, OutOfRangeBehavesLikeGo) {
+  // Underflow is zero, overflow is infinity (rejected later by callers needing finite values).
+  auto tiny = ParseDouble("1e-400");
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ(*tiny, 0.0);
+  auto huge = ParseDouble("1e999");
+  ASSERT_TRUE(huge);
+  EXPECT_TRUE(std::isinf(*huge));
+  EXPECT_EQ(ParseDouble("1e-310").value_or(0), 1e-310);  // subnormal, still exact
+}
+
+TEST(ParseInt64Test, Strict) {
+  EXPECT_EQ(ParseInt64("42"), 42);
+  EXPECT_EQ(ParseInt64("+3"), 3);
+  EXPECT_EQ(ParseInt64("-7"), -7);
+  EXPECT_FALSE(ParseInt64("1.0"));
+  EXPECT_FALSE(ParseInt64("1e3"));
+  EXPECT_FALSE(ParseInt64("+-1"));
+  EXPECT_FALSE(ParseInt64("9223372036854775808"));
+  EXPECT_EQ(ParseInt64("9223372036854775807"), INT64_MAX);
+}
+
+TEST(FormatTest, ShortestRoundTrip) {
+  EXPECT_EQ(FormatDouble(0.1), "0.1");
+  EXPECT_EQ(FormatDouble(1e-5), "1e-05");
+  EXPECT_EQ(FormatDouble(3.0), "3");
+  EXPECT_EQ(FormatDouble(-0.0), "0");
+  for (double value : {0.1 + 0.2, 1.0 / 3.0, 6.02214076e23, 5e-324}) {
+    EXPECT_EQ(ParseDouble(FormatDouble(value)), value);
+  }
+}
+
+TEST(FormatTest, FixedDropsTrailingZerosAndBinaryNoise) {
+  EXPECT_EQ(FormatDoubleFixed(0.1 + 0.2, 2), "0.3");
+  EXPECT_EQ(FormatDoubleFixed(2.50, 2), "2.5");
+  EXPECT_EQ(FormatDoubleFixed(3.0, 3), "3");
+  EXPECT_EQ(FormatDoubleFixed(-0.0001, 2), "0");
+}
+
+TEST(FormatTest, DecimalPlaces) {
+  EXPECT_EQ(DecimalPlaces("0.01"), 2);
+  EXPECT_EQ(DecimalPlaces("1e-3"), 3);
+  EXPECT_EQ(DecimalPlaces("5"), 0);
+  EXPECT_EQ(DecimalPlaces("2.5e1"), 0);
+  EXPECT_EQ(DecimalPlaces("1.25e-2"), 4);
+}
+
+TEST(Rfc3339Test, RoundTripAndOffsets) {
+  auto t = ParseRfc3339("2026-11-23T08:32:00.123456Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(FormatRfc3339(*t), "2026-11-23T08:32:00.123456Z");
+  EXPECT_EQ(ParseRfc3339("2026-11-23T10:32:00+02:00"), ParseRfc3339("2026-11-23T08:32:00Z"));
+  EXPECT_EQ(ParseRfc3339("2026-11-23T08:32:00.5Z"),
+            FromUnixMicros(ToUnixMicros(*ParseRfc3339("2026-11-23T08:32:00Z")) + 500000));
+  EXPECT_FALSE(ParseRfc3339("2026-11-23 08:32:00Z"));
+  EXPECT_FALSE(ParseRfc3339("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("2026-11-23T08:32:00"));
+  EXPECT_FALSE(ParseRfc3339("yesterday"));
+}
+
+}  // namespace
+}  // namespace tuneup
