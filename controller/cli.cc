@@ -15,11 +15,13 @@ int CliMain(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::vector<std::string> validate_files;
-  auto* validate = app.add_subcommand("validate", "Check Experiment manifests against Katib's rules");
+  auto* validate =
+      app.add_subcommand("validate", "Check Experiment manifests against Katib's rules");
   validate->add_option("FILE", validate_files, "YAML or JSON manifests")->required();
 
   RunOptions run_options;
-  auto* run = app.add_subcommand("run", "Run an experiment on this machine (resumes an unfinished one)");
+  auto* run =
+      app.add_subcommand("run", "Run an experiment on this machine (resumes an unfinished one)");
   run->add_option("FILE", run_options.manifest, "the Experiment manifest (YAML or JSON)")
       ->required();
   run->add_option("--workdir", run_options.workdir,

@@ -16,12 +16,10 @@
 #include <filesystem>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-extern char** environ;
 
 namespace tuneup {
 
@@ -29,10 +27,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 
 bool IsExecutableFile(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
@@ -78,8 +76,8 @@ std::string ResolveExecutable(const std::string& program, const std::string& pat
   namespace fs = std::filesystem;
   if (program.empty()) return "";
   if (program.find('/') != std::string::npos) {
-    fs::path candidate = fs::path(program).is_absolute() ? fs::path(program)
-                                                         : fs::path(working_dir) / program;
+    fs::path candidate =
+        fs::path(program).is_absolute() ? fs::path(program) : fs::path(working_dir) / program;
     std::string full = candidate.lexically_normal().string();
     return IsExecutableFile(full) ? full : "";
   }
@@ -138,10 +136,19 @@ struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
       auto self = weak.lock();
       if (!self) return;
       self->waiting = false;
-      if (ec) return;
-      self->Reap();
+      if (!ec) self->Reap();
+      // Also after a cancel (the last job finished): a job launched since then needs the wait.
       self->WaitForChildren();
     });
+  }
+
+  // The last job can finish on a pipe's end-of-file after its process was reaped (a child left
+  // in its group kept the pipes open until the group kill): the wait armed after that reap would
+  // otherwise keep the event loop from returning.
+  void StopWaitingIfIdle() {
+    if (!waiting || !jobs.empty()) return;
+    boost::system::error_code ignored;
+    sigchld.cancel(ignored);
   }
 
   void Reap() {
@@ -178,15 +185,15 @@ struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
     auto& descriptor = is_out ? job->out : job->err;
     auto& buffer = is_out ? job->out_buffer : job->err_buffer;
     descriptor.async_read_some(
-        asio::buffer(buffer),
-        [weak = weak_from_this(), job, stream, is_out](const boost::system::error_code& ec,
-                                                       size_t n) {
+        asio::buffer(buffer), [weak = weak_from_this(), job, stream, is_out](
+                                  const boost::system::error_code& ec, size_t n) {
           auto self = weak.lock();
           if (!self) return;
           if (n > 0 && !job->finished) {
             const char* data = (is_out ? job->out_buffer : job->err_buffer).data();
             WriteAll(is_out ? job->out_log.get() : job->err_log.get(), data, n);
-            if (job->callbacks.on_output) job->callbacks.on_output(stream, std::string_view(data, n));
+            if (job->callbacks.on_output)
+              job->callbacks.on_output(stream, std::string_view(data, n));
           }
           if (!ec) {
             self->Read(job, stream);
@@ -218,6 +225,7 @@ struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
     }
     if (job->kill_requested) result.kind = JobResult::Kind::kKilled;
     jobs.erase(job->trial);
+    StopWaitingIfIdle();
     if (job->callbacks.on_exit) job->callbacks.on_exit(result);
   }
 
@@ -255,18 +263,28 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
   for (char** entry = environ; entry && *entry; ++entry) {
     std::string_view text(*entry);
     size_t eq = text.find('=');
-    if (eq != std::string_view::npos) env_map[std::string(text.substr(0, eq))] = text.substr(eq + 1);
+    if (eq != std::string_view::npos)
+      env_map[std::string(text.substr(0, eq))] = text.substr(eq + 1);
   }
-  for (const auto& [name, value] : trial_job.env) env_map[name] = value;
+  for (const auto& [name, value] : trial_job.env)
+    env_map[name] = value;
   std::vector<std::string> env_strings;
   env_strings.reserve(env_map.size());
-  for (const auto& [name, value] : env_map) env_strings.push_back(name + "=" + value);
+  for (const auto& [name, value] : env_map) {
+    std::string entry = name;
+    entry += '=';
+    entry += value;
+    env_strings.push_back(std::move(entry));
+  }
   std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.reserve(env_strings.size() + 1);
+  for (auto& s : env_strings)
+    envp.push_back(s.data());
   envp.push_back(nullptr);
 
   auto path_it = env_map.find("PATH");
-  std::string search_path = path_it != env_map.end() ? path_it->second : "/usr/local/bin:/usr/bin:/bin";
+  std::string search_path =
+      path_it != env_map.end() ? path_it->second : "/usr/local/bin:/usr/bin:/bin";
   std::string executable = ResolveExecutable(trial_job.argv[0], search_path, trial_job.working_dir);
   if (executable.empty()) {
     ReportLaunchFailure(std::move(callbacks),
@@ -295,9 +313,9 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
   };
   FdGuard out_log(open_log("stdout.log")), err_log(open_log("stderr.log"));
   if (out_log.get() < 0 || err_log.get() < 0) {
-    ReportLaunchFailure(std::move(callbacks), "cannot create output files in " +
-                                                  trial_job.trial_dir + ": " +
-                                                  std::strerror(errno));
+    ReportLaunchFailure(
+        std::move(callbacks),
+        "cannot create output files in " + trial_job.trial_dir + ": " + std::strerror(errno));
     return;
   }
 
@@ -316,20 +334,26 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
   posix_spawnattr_setsigmask(&attr, &no_signals);
   posix_spawnattr_setsigdefault(&attr, &all_signals);  // undo tuneup's handlers and ignores
   posix_spawnattr_setpgroup(&attr, 0);                 // its own process group
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv;
-  for (const auto& arg : trial_job.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  for (const auto& arg : trial_job.argv)
+    argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, executable.c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    ReportLaunchFailure(std::move(callbacks), "cannot start " + executable + ": " + std::strerror(rc));
+    ReportLaunchFailure(std::move(callbacks),
+                        "cannot start " + executable + ": " + std::strerror(rc));
     return;
   }
-  if (options.nice > 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(pid), options.nice);
+  if (options.nice > 0) {
+    errno = 0;
+    int own = ::getpriority(PRIO_PROCESS, 0);
+    if (errno == 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(pid), own + options.nice);
+  }
   out_write.reset();
   err_write.reset();
 
@@ -375,9 +399,9 @@ void LocalExecutor::Kill(std::string_view trial) {
   auto it = impl_->jobs.find(trial);
   if (it == impl_->jobs.end()) return;
   std::shared_ptr<Job> job = it->second;
-  if (job->finished || job->kill_requested) return;
+  // A job whose process already exited ended on its own: it is reported as kExited.
+  if (job->finished || job->kill_requested || job->reaped) return;
   job->kill_requested = true;
-  if (job->reaped) return;  // already gone; its output is draining
   if (impl_->options.kill_grace.count() == 0) {
     ::kill(-job->pid, SIGKILL);
     return;
@@ -396,6 +420,8 @@ void LocalExecutor::KillAllNow() {
   }
 }
 
-size_t LocalExecutor::running() const { return impl_->jobs.size(); }
+size_t LocalExecutor::running() const {
+  return impl_->jobs.size();
+}
 
 }  // namespace tuneup

@@ -28,7 +28,7 @@ struct LocalExecutorOptions {
   // How long output pipes may stay open after the main process exited (a daemonised grandchild
   // that escaped the process group keeps them open) before tuneup stops waiting for them.
   std::chrono::milliseconds drain_timeout{5'000};
-  // Added to the job's niceness (0 = same priority as tuneup).
+  // Added to tuneup's own niceness for the jobs (0: the same priority as tuneup).
   int nice = 0;
 };
 

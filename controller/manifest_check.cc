@@ -44,15 +44,16 @@ FieldErrors FindLocallyUnsupported(const Experiment& experiment,
   const ExperimentSpec& spec = experiment.spec;
   if (spec.algorithm && registry.Find(spec.algorithm->algorithm_name) == nullptr) {
     std::string runnable;
-    for (const auto& name : registry.Names()) runnable += (runnable.empty() ? "" : ", ") + name;
-    unsupported.push_back({"spec.algorithm.algorithmName",
-                           "tuneup cannot run \"" + spec.algorithm->algorithm_name +
-                               "\" yet (it runs: " + runnable + ")"});
+    for (const auto& name : registry.Names())
+      runnable += (runnable.empty() ? "" : ", ") + name;
+    unsupported.push_back(
+        {"spec.algorithm.algorithmName", "tuneup cannot run \"" + spec.algorithm->algorithm_name +
+                                             "\" yet (it runs: " + runnable + ")"});
   }
   if (spec.early_stopping) {
-    unsupported.push_back({"spec.earlyStopping",
-                           "early stopping (" + spec.early_stopping->algorithm_name +
-                               ") is not available in tuneup yet; remove spec.earlyStopping"});
+    unsupported.push_back(
+        {"spec.earlyStopping", "early stopping (" + spec.early_stopping->algorithm_name +
+                                   ") is not available in tuneup yet; remove spec.earlyStopping"});
   }
   if (spec.metrics_collector_spec && spec.metrics_collector_spec->collector &&
       spec.metrics_collector_spec->collector->kind != katib::kCollectorStdOut) {

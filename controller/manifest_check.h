@@ -35,7 +35,6 @@ std::vector<ManifestCheck> CheckManifestFile(const std::string& path,
 ManifestCheck CheckExperiment(LoadedExperiment loaded, const AlgorithmRegistry& registry);
 
 // What keeps a valid experiment from running with the local executor.
-FieldErrors FindLocallyUnsupported(const Experiment& experiment,
-                                   const AlgorithmRegistry& registry);
+FieldErrors FindLocallyUnsupported(const Experiment& experiment, const AlgorithmRegistry& registry);
 
 }  // namespace tuneup

@@ -10,9 +10,13 @@ namespace tuneup {
 
 namespace {
 
-bool Maximize(const ObjectiveSpec& objective) { return objective.type == katib::kMaximize; }
+bool Maximize(const ObjectiveSpec& objective) {
+  return objective.type == katib::kMaximize;
+}
 
-bool Better(double a, double b, bool maximize) { return maximize ? a > b : a < b; }
+bool Better(double a, double b, bool maximize) {
+  return maximize ? a > b : a < b;
+}
 
 std::string Pad(const std::string& text, size_t width) {
   return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
@@ -34,7 +38,8 @@ std::string FormatElapsed(std::chrono::seconds elapsed) {
 std::vector<const Trial*> SortByObjective(const std::vector<Trial>& trials,
                                           const ObjectiveSpec& objective) {
   std::vector<const Trial*> sorted;
-  for (const auto& trial : trials) sorted.push_back(&trial);
+  for (const auto& trial : trials)
+    sorted.push_back(&trial);
   bool maximize = Maximize(objective);
   std::stable_sort(sorted.begin(), sorted.end(), [&](const Trial* a, const Trial* b) {
     bool a_ranked = a->status == TrialStatus::kSucceeded && a->objective;
@@ -53,7 +58,8 @@ void PrintResults(std::ostream& out, const Experiment& experiment, const Experim
       << " (" << status.reason << ")\n";
   if (!status.message.empty()) out << "  " << status.message << "\n";
   std::map<TrialStatus, int> counts;
-  for (const auto& trial : trials) ++counts[trial.status];
+  for (const auto& trial : trials)
+    ++counts[trial.status];
   out << trials.size() << " trials:";
   bool first = true;
   for (const auto& [state, count] : counts) {
@@ -70,7 +76,8 @@ void PrintResults(std::ostream& out, const Experiment& experiment, const Experim
   if (trials.empty()) return;
 
   std::vector<std::string> headers{"trial", "status", objective.objective_metric_name};
-  for (const auto& parameter : experiment.spec.parameters) headers.push_back(parameter.name);
+  for (const auto& parameter : experiment.spec.parameters)
+    headers.push_back(parameter.name);
   std::vector<std::vector<std::string>> rows;
   auto sorted = SortByObjective(trials, objective);
   for (size_t i = 0; i < sorted.size() && i < max_rows; ++i) {
@@ -85,16 +92,19 @@ void PrintResults(std::ostream& out, const Experiment& experiment, const Experim
   std::vector<size_t> widths(headers.size());
   for (size_t c = 0; c < headers.size(); ++c) {
     widths[c] = headers[c].size();
-    for (const auto& row : rows) widths[c] = std::max(widths[c], row[c].size());
+    for (const auto& row : rows)
+      widths[c] = std::max(widths[c], row[c].size());
   }
   out << "\n";
   auto print_row = [&](const std::vector<std::string>& row) {
     out << " ";
-    for (size_t c = 0; c < row.size(); ++c) out << " " << Pad(row[c], widths[c]);
+    for (size_t c = 0; c < row.size(); ++c)
+      out << " " << Pad(row[c], widths[c]);
     out << "\n";
   };
   print_row(headers);
-  for (const auto& row : rows) print_row(row);
+  for (const auto& row : rows)
+    print_row(row);
   if (sorted.size() > max_rows) {
     out << "  ... " << (sorted.size() - max_rows) << " more trials (all are in the store)\n";
   }
@@ -102,7 +112,8 @@ void PrintResults(std::ostream& out, const Experiment& experiment, const Experim
   if (best->status == TrialStatus::kSucceeded && best->objective) {
     out << "\nBest trial: " << best->name << "  " << objective.objective_metric_name << "="
         << FormatDouble(*best->objective) << "\n";
-    for (const auto& item : best->assignment) out << "  " << item.name << "=" << item.value << "\n";
+    for (const auto& item : best->assignment)
+      out << "  " << item.name << "=" << item.value << "\n";
   } else {
     out << "\nNo trial reported the objective metric \"" << objective.objective_metric_name
         << "\".\n";
@@ -116,7 +127,8 @@ ProgressPrinter::ProgressPrinter(std::ostream& out, const Clock& clock,
   for (const auto& trial : existing) {
     if (trial.status == TrialStatus::kSucceeded) ++succeeded_;
     if (CountsAsFailed(trial.status)) ++failed_;
-    if (trial.status == TrialStatus::kKilled || trial.status == TrialStatus::kEarlyStopped) ++other_;
+    if (trial.status == TrialStatus::kKilled || trial.status == TrialStatus::kEarlyStopped)
+      ++other_;
     if (trial.status == TrialStatus::kSucceeded && trial.objective &&
         (!best_ || Better(*trial.objective, *best_, Maximize(*experiment.spec.objective)))) {
       best_ = trial.objective;
@@ -142,7 +154,9 @@ void ProgressPrinter::Redraw() {
   line_open_ = true;
 }
 
-void ProgressPrinter::Tick() { Redraw(); }
+void ProgressPrinter::Tick() {
+  Redraw();
+}
 
 void ProgressPrinter::Close() {
   if (line_open_) out_ << "\n" << std::flush;

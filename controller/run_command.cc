@@ -95,12 +95,14 @@ std::optional<ManifestCheck> LoadRunnable(const std::string& manifest, std::ostr
   ManifestCheck& check = checks.front();
   if (!check.valid()) {
     err << "error: " << check.source << " is not a valid Experiment:\n";
-    for (const auto& problem : check.errors) err << "  " << problem.ToString() << "\n";
+    for (const auto& problem : check.errors)
+      err << "  " << problem.ToString() << "\n";
     return std::nullopt;
   }
   if (!check.runnable()) {
     err << "error: tuneup cannot run " << check.source << " here:\n";
-    for (const auto& problem : check.unsupported) err << "  " << problem.ToString() << "\n";
+    for (const auto& problem : check.unsupported)
+      err << "  " << problem.ToString() << "\n";
     return std::nullopt;
   }
   return std::move(check);
@@ -140,12 +142,14 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       if (!differences.empty()) {
         err << "error: experiment \"" << name << "\" is already in " << db_path
             << " with a different spec (stored -> manifest):\n";
-        for (const auto& line : differences) err << "  " << line << "\n";
+        for (const auto& line : differences)
+          err << "  " << line << "\n";
         err << "Rename the experiment (metadata.name) or use another --db.\n";
         return kExitUsage;
       }
       if (IsFinished(record->status.state)) {
-        out << "Experiment " << name << " already finished; its results from " << db_path << ":\n\n";
+        out << "Experiment " << name << " already finished; its results from " << db_path
+            << ":\n\n";
         PrintResults(out, record->experiment, record->status, store->ListTrials(name));
         return ExitCodeFor(record->status);
       }

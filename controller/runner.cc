@@ -31,11 +31,13 @@ constexpr int kMaxConsecutiveLaunchFailures = 10;
 
 std::string TrialName(const std::string& experiment, int64_t sequence) {
   char suffix[32];
-  std::snprintf(suffix, sizeof(suffix), "-%04lld", static_cast<long long>(sequence + 1));
+  std::snprintf(suffix, sizeof(suffix), "-%04lld", static_cast<long long>(sequence) + 1);
   return experiment + suffix;
 }
 
-bool IsCompleted(TrialStatus status) { return !IsActive(status); }
+bool IsCompleted(TrialStatus status) {
+  return !IsActive(status);
+}
 
 }  // namespace
 
@@ -62,12 +64,13 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
     std::unique_ptr<MetricParser> stderr_parser;
     MetricReducer reducer;
     std::vector<Observation> unsaved;
-    bool kill_requested = false;
     std::unique_ptr<std::ofstream> warnings_log;
   };
 
   void ScheduleReconcile();
   void Reconcile();
+  // Asks the executor to stop every running trial; their ends arrive as OnExit events.
+  void KillActive();
   void ProposeTrials(int slots);
   std::optional<ExperimentStatus> CheckEnd() const;
   void BeginEnding(ExperimentStatus final_status);
@@ -125,8 +128,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
 };
 
 ExperimentRunner::ExperimentRunner(asio::io_context& io, Store& store, Executor& executor,
-                                   const Clock& clock, RunnerOptions options,
-                                   RunObserver* observer)
+                                   const Clock& clock, RunnerOptions options, RunObserver* observer)
     : impl_(std::make_shared<Impl>(io, store, executor, clock, std::move(options), observer)) {}
 
 ExperimentRunner::~ExperimentRunner() = default;
@@ -136,7 +138,9 @@ void ExperimentRunner::Start(const ExperimentRecord& record, std::unique_ptr<Alg
   impl_->Start(record, std::move(algorithm), std::move(done));
 }
 
-void ExperimentRunner::Interrupt() { impl_->Interrupt(); }
+void ExperimentRunner::Interrupt() {
+  impl_->Interrupt();
+}
 
 void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
                                    std::unique_ptr<Algorithm> algorithm,
@@ -154,10 +158,10 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
     }
     status_.state = ExperimentState::kRunning;
     status_.reason = experiment_reason::kRunning;
-    status_.message = queue_.empty() && trials_.empty()
-                          ? "Experiment is running"
-                          : "Experiment is running (resumed with " +
-                                std::to_string(trials_.size()) + " trials)";
+    status_.message =
+        queue_.empty() && trials_.empty()
+            ? "Experiment is running"
+            : "Experiment is running (resumed with " + std::to_string(trials_.size()) + " trials)";
     if (!status_.start_time) status_.start_time = clock_.Now();
     store_.UpdateExperimentStatus(experiment_.metadata.name, status_);
   } catch (const Error& e) {
@@ -175,11 +179,16 @@ void ExperimentRunner::Impl::Interrupt() {
     return;
   }
   interrupted_ = true;
-  for (auto& [name, active] : active_) {
-    active->kill_requested = true;
-    executor_.Kill(name);
-  }
+  KillActive();
   ScheduleReconcile();
+}
+
+void ExperimentRunner::Impl::KillActive() {
+  std::vector<std::string> names;
+  for (const auto& entry : active_)
+    names.push_back(entry.first);
+  for (const auto& name : names)
+    executor_.Kill(name);
 }
 
 void ExperimentRunner::Impl::ScheduleReconcile() {
@@ -196,8 +205,8 @@ void ExperimentRunner::Impl::ScheduleReconcile() {
 void ExperimentRunner::Impl::NoteObjective(const Trial& trial) {
   if (trial.status != TrialStatus::kSucceeded || !trial.objective) return;
   bool maximize = experiment_.spec.objective->type == katib::kMaximize;
-  if (!best_objective_ || (maximize ? *trial.objective > *best_objective_
-                                    : *trial.objective < *best_objective_)) {
+  if (!best_objective_ ||
+      (maximize ? *trial.objective > *best_objective_ : *trial.objective < *best_objective_)) {
     best_objective_ = trial.objective;
   }
 }
@@ -212,8 +221,9 @@ std::optional<ExperimentStatus> ExperimentRunner::Impl::CheckEnd() const {
     if (maximize ? *best_objective_ >= *objective.goal : *best_objective_ <= *objective.goal) {
       end.reason = experiment_reason::kGoalReached;
       end.message = "Experiment has succeeded because the objective goal (" +
-                    FormatDouble(*objective.goal) + ") was reached: " +
-                    objective.objective_metric_name + "=" + FormatDouble(*best_objective_);
+                    FormatDouble(*objective.goal) +
+                    ") was reached: " + objective.objective_metric_name + "=" +
+                    FormatDouble(*best_objective_);
       return end;
     }
   }
@@ -434,13 +444,13 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
   if (observer_) observer_->OnTrialStarted(trial);
   std::weak_ptr<Impl> weak = weak_from_this();
   std::string name = trial.name;
-  executor_.Launch(job, JobCallbacks{
-                            [weak, name](OutputStream stream, std::string_view bytes) {
-                              if (auto self = weak.lock()) self->OnOutput(name, stream, bytes);
-                            },
-                            [weak, name](const JobResult& result) {
-                              if (auto self = weak.lock()) self->OnExit(name, result);
-                            }});
+  executor_.Launch(job, JobCallbacks{[weak, name](OutputStream stream, std::string_view bytes) {
+                                       if (auto self = weak.lock())
+                                         self->OnOutput(name, stream, bytes);
+                                     },
+                                     [weak, name](const JobResult& result) {
+                                       if (auto self = weak.lock()) self->OnExit(name, result);
+                                     }});
 }
 
 void ExperimentRunner::Impl::OnOutput(const std::string& name, OutputStream stream,
@@ -507,7 +517,8 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
   trial.completed_at = now;
 
   TrialStatus previous = trial.status;
-  bool killed = result.kind == JobResult::Kind::kKilled || active->kill_requested;
+  // Only the executor knows whether a stop request reached the job before it ended on its own.
+  bool killed = result.kind == JobResult::Kind::kKilled;
   if (result.kind == JobResult::Kind::kLaunchFailed) {
     trial.status = TrialStatus::kFailed;
     trial.reason = trial_reason::kLaunchFailed;
@@ -524,8 +535,8 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
     } else if (killed) {
       trial.status = TrialStatus::kKilled;
       trial.reason = trial_reason::kKilled;
-      trial.message = ending_ ? "stopped because the experiment ended (" + ending_->reason + ")"
-                              : "stopped";
+      trial.message =
+          ending_ ? "stopped because the experiment ended (" + ending_->reason + ")" : "stopped";
     } else if (result.succeeded()) {
       if (trial.objective) {
         trial.status = TrialStatus::kSucceeded;
@@ -571,20 +582,14 @@ void ExperimentRunner::Impl::BeginEnding(ExperimentStatus final_status) {
     }
   }
   queue_.clear();
-  for (auto& [name, active] : active_) {
-    active->kill_requested = true;
-    executor_.Kill(name);
-  }
+  KillActive();
   if (active_.empty()) Finish();
 }
 
 void ExperimentRunner::Impl::Abort(const std::string& error) {
   if (!abort_error_.empty() || finished_) return;
   abort_error_ = error;
-  for (auto& [name, active] : active_) {
-    active->kill_requested = true;
-    executor_.Kill(name);
-  }
+  KillActive();
   ScheduleReconcile();
 }
 
@@ -603,8 +608,8 @@ void ExperimentRunner::Impl::Finish() {
     status_.completion_time = clock_.Now();
   } else if (interrupted_) {
     outcome.interrupted = true;
-    status_.message = "Experiment was interrupted at " + FormatRfc3339(clock_.Now()) +
-                      "; run it again to resume";
+    status_.message =
+        "Experiment was interrupted at " + FormatRfc3339(clock_.Now()) + "; run it again to resume";
   }
   try {
     store_.UpdateExperimentStatus(experiment_.metadata.name, status_);

@@ -104,7 +104,8 @@ void SubstituteAll(Json& node, const Values& parameters) {
   if (node.is_string()) {
     node = Substitute(node.get<std::string>(), parameters, nullptr);
   } else if (node.is_array() || node.is_object()) {
-    for (auto& child : node) SubstituteAll(child, parameters);
+    for (auto& child : node)
+      SubstituteAll(child, parameters);
   }
 }
 

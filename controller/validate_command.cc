@@ -46,13 +46,15 @@ int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, st
         all_valid = false;
         err << check.source << ": invalid (" << check.errors.size() << " problem"
             << (check.errors.size() == 1 ? "" : "s") << ")\n";
-        for (const auto& error : check.errors) err << "  " << error.ToString() << "\n";
+        for (const auto& error : check.errors)
+          err << "  " << error.ToString() << "\n";
         continue;
       }
       out << check.source << ": valid: " << Summary(check.experiment) << "\n";
       if (!check.unsupported.empty()) {
         out << "  but `tuneup run` cannot run it here:\n";
-        for (const auto& problem : check.unsupported) out << "    " << problem.ToString() << "\n";
+        for (const auto& problem : check.unsupported)
+          out << "    " << problem.ToString() << "\n";
       }
     }
   }

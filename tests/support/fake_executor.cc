@@ -34,7 +34,8 @@ void FakeExecutor::Kill(std::string_view trial) {
 }
 
 void FakeExecutor::KillAllNow() {
-  for (const auto& name : running_trials()) Kill(name);
+  for (const auto& name : running_trials())
+    Kill(name);
 }
 
 void FakeExecutor::Output(const std::string& trial, const std::string& text) {
@@ -66,7 +67,8 @@ void FakeExecutor::End(const std::string& trial, const JobResult& result) {
 
 std::vector<std::string> FakeExecutor::running_trials() const {
   std::vector<std::string> names;
-  for (const auto& [name, callbacks] : jobs_) names.push_back(name);
+  for (const auto& [name, callbacks] : jobs_)
+    names.push_back(name);
   return names;
 }
 

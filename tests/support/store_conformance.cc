@@ -628,8 +628,8 @@ TEST_P(StoreConformanceTest, NonFiniteValuesAreRefusedAndNothingIsWritten) {
     EXPECT_TRUE(ThrowsError([&] { store().UpdateTrial(changed, observations); },
                             ErrorCode::kInvalidArgument));
     changed.objective = bad;
-    EXPECT_TRUE(ThrowsError([&] { store().UpdateTrial(changed, {}); },
-                            ErrorCode::kInvalidArgument));
+    EXPECT_TRUE(
+        ThrowsError([&] { store().UpdateTrial(changed, {}); }, ErrorCode::kInvalidArgument));
   }
   EXPECT_THAT(store().GetObservations("finite-0", NoMetric(), std::nullopt), IsEmpty());
   EXPECT_EQ(store().GetTrial("finite-0")->status, trial.status);

@@ -11,7 +11,9 @@ std::string SourcePath(const std::string& relative) {
   return (std::filesystem::path(TUNEUP_SOURCE_DIR) / relative).string();
 }
 
-std::string TuneupBinary() { return TUNEUP_BINARY; }
+std::string TuneupBinary() {
+  return TUNEUP_BINARY;
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
@@ -34,11 +36,10 @@ std::string TempDir::WriteFile(const std::string& name, const std::string& conte
     out << content;
   }
   if (executable) {
-    std::filesystem::permissions(full, std::filesystem::perms::owner_all |
-                                           std::filesystem::perms::group_read |
-                                           std::filesystem::perms::group_exec |
-                                           std::filesystem::perms::others_read |
-                                           std::filesystem::perms::others_exec);
+    std::filesystem::permissions(
+        full, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                  std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                  std::filesystem::perms::others_exec);
   }
   return full.string();
 }

@@ -1,0 +1,624 @@
+// The tuneup binary end to end: real manifests, real trial processes (/bin/sh scripts beside the
+// manifest), the real store, exit codes, signals and resuming.
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/process.h"
+#include "tests/support/test_support.h"
+
+namespace tuneup {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::ProcessResult;
+using testing::ReadFile;
+using Clock = std::chrono::steady_clock;
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// A YAML double-quoted scalar holding exactly `value`.
+std::string YamlQuote(const std::string& value) {
+  std::string quoted = "\"";
+  for (char c : value) {
+    switch (c) {
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      default:
+        quoted += c;
+    }
+  }
+  return quoted + "\"";
+}
+
+// Digits no other test run on this machine uses (fixed width, so one never starts another).
+std::string UniqueDigits() {
+  char digits[32];
+  std::snprintf(digits, sizeof(digits), "%07d%09lld", static_cast<int>(::getpid()),
+                static_cast<long long>(Clock::now().time_since_epoch().count() % 1'000'000'000));
+  return digits;
+}
+
+struct Manifest {
+  std::string name = "e2e";
+  std::string algorithm = "random";
+  std::string type = "minimize";
+  std::optional<std::string> goal;
+  int parallel = 3;
+  std::optional<int> max_trials = 12;
+  std::optional<int> max_failed;
+  // Items of spec.parameters and spec.trialTemplate.trialParameters.
+  std::string parameters = R"(    - name: x
+      parameterType: double
+      feasibleSpace: {min: "0", max: "1"}
+)";
+  std::string trial_parameters = "      - {name: x, reference: x}\n";
+  std::vector<std::string> command = {"./trial.sh", "${trialParameters.x}"};
+};
+
+std::string Yaml(const Manifest& m) {
+  std::string yaml =
+      "apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata:\n  name: " + m.name +
+      "\nspec:\n  objective:\n    type: " + m.type + "\n";
+  if (m.goal) yaml += "    goal: " + *m.goal + "\n";
+  yaml += "    objectiveMetricName: loss\n  algorithm:\n    algorithmName: " + m.algorithm + "\n";
+  if (m.algorithm == "random") {
+    yaml += "    algorithmSettings:\n      - {name: random_state, value: \"7\"}\n";
+  }
+  yaml += "  parallelTrialCount: " + std::to_string(m.parallel) + "\n";
+  if (m.max_trials) yaml += "  maxTrialCount: " + std::to_string(*m.max_trials) + "\n";
+  if (m.max_failed) yaml += "  maxFailedTrialCount: " + std::to_string(*m.max_failed) + "\n";
+  yaml += "  parameters:\n" + m.parameters;
+  yaml += R"(  trialTemplate:
+    primaryContainerName: main
+    trialParameters:
+)" + m.trial_parameters;
+  yaml += R"(    trialSpec:
+      apiVersion: batch/v1
+      kind: Job
+      spec:
+        template:
+          spec:
+            containers:
+              - name: main
+                image: docker.io/library/busybox
+                workingDir: .
+                command: [)";
+  for (size_t i = 0; i < m.command.size(); ++i) {
+    yaml += (i ? ", " : "") + YamlQuote(m.command[i]);
+  }
+  yaml += "]\n            restartPolicy: Never\n";
+  return yaml;
+}
+
+class E2eRunTest : public ::testing::Test {
+ protected:
+  E2eRunTest() {
+    // A trial that went wrong (a value given to a shell) would run `rm -rf ~`: point HOME at a
+    // throwaway directory for tuneup and its trials.
+    fs::create_directories(dir_.Join("home"));
+  }
+
+  testing::ProcessOptions Options() const {
+    testing::ProcessOptions options;
+    options.working_dir = dir_.path().string();
+    options.env = {{"HOME", dir_.Join("home")}};
+    return options;
+  }
+
+  std::vector<std::string> Argv(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {testing::TuneupBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+
+  // `tuneup ARGS...`, in the test directory.
+  ProcessResult Tuneup(const std::vector<std::string>& args) {
+    ProcessResult result = testing::RunProcess(Argv(args), Options());
+    EXPECT_FALSE(result.timed_out) << result.Describe();
+    return result;
+  }
+
+  // `tuneup run experiment.yaml --workdir work ...`.
+  std::vector<std::string> RunArgs(const std::vector<std::string>& extra = {}) const {
+    std::vector<std::string> args = {"run", manifest_path(), "--workdir", workdir()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+  ProcessResult Run(const std::vector<std::string>& extra = {}) { return Tuneup(RunArgs(extra)); }
+
+  void WriteManifest(const Manifest& manifest) {
+    dir_.WriteFile("experiment.yaml", Yaml(manifest));
+  }
+  void WriteTrial(const std::string& body) {
+    dir_.WriteFile("trial.sh", "#!/bin/sh\n" + body, /*executable=*/true);
+  }
+
+  std::string manifest_path() const { return dir_.Join("experiment.yaml"); }
+  std::string workdir() const { return dir_.Join("work"); }
+  std::string trial_dir(const std::string& trial) const { return workdir() + "/trials/" + trial; }
+
+  // Names of the directories under trials/, sorted.
+  std::vector<std::string> TrialDirs() const {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(workdir() + "/trials", ec)) {
+      if (entry.is_directory()) names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  // The file `name` of every trial directory (attempt directories excluded), by trial.
+  std::map<std::string, std::string> TrialFiles(const std::string& name) const {
+    std::map<std::string, std::string> files;
+    for (const auto& trial : TrialDirs()) {
+      if (!Contains(trial, ".attempt-")) files[trial] = ReadFile(trial_dir(trial) + "/" + name);
+    }
+    return files;
+  }
+
+  testing::TempDir dir_;
+};
+
+std::vector<std::string> Names(const std::string& experiment, int count) {
+  std::vector<std::string> names;
+  for (int i = 1; i <= count; ++i) {
+    char suffix[16];
+    std::snprintf(suffix, sizeof(suffix), "-%04d", i);
+    names.push_back(experiment + suffix);
+  }
+  return names;
+}
+
+TEST_F(E2eRunTest, RandomExperimentRunsMaxTrialCountTrials) {
+  WriteManifest({});
+  WriteTrial("echo \"loss=$1\"\n");
+  ProcessResult result = Run();
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "Experiment e2e: Succeeded (ExperimentMaxTrialsReached)"))
+      << result.out;
+  EXPECT_TRUE(Contains(result.out, "12 trials: 12 Succeeded")) << result.out;
+  // The table's header: trial, status, the objective, each parameter.
+  bool header = false;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::vector<std::string> columns{std::istream_iterator<std::string>(words), {}};
+    header |= columns == std::vector<std::string>{"trial", "status", "loss", "x"};
+  }
+  EXPECT_TRUE(header) << result.out;
+  EXPECT_TRUE(Contains(result.out, "Best trial: e2e-")) << result.out;
+  // The table has one row per trial.
+  for (const auto& name : Names("e2e", 12)) {
+    EXPECT_TRUE(Contains(result.out, "  " + name + " ")) << name << "\n" << result.out;
+  }
+  EXPECT_TRUE(fs::is_regular_file(workdir() + "/tuneup.db"));
+  EXPECT_EQ(TrialDirs(), Names("e2e", 12));
+  for (const auto& [trial, log] : TrialFiles("stdout.log")) {
+    EXPECT_TRUE(log.starts_with("loss=0.")) << trial << ": " << log;
+  }
+}
+
+TEST_F(E2eRunTest, ParallelismNeverExceedsParallelTrialCount) {
+  Manifest manifest;
+  manifest.parallel = 4;
+  manifest.max_trials = 16;
+  WriteManifest(manifest);
+  // Each trial records when it ran, in its own directory (no shared file, no locking).
+  WriteTrial(R"(date +%s%N > "$TUNEUP_TRIAL_DIR/start"
+sleep 0.5
+date +%s%N > "$TUNEUP_TRIAL_DIR/end"
+echo "loss=$1"
+)");
+  ProcessResult result = Run();
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  auto starts = TrialFiles("start");
+  auto ends = TrialFiles("end");
+  ASSERT_EQ(starts.size(), 16u);
+  // +1 at a start, -1 at an end; at equal times the end counts first.
+  std::vector<std::pair<long long, int>> events;
+  for (const auto& [trial, start] : starts) {
+    ASSERT_FALSE(start.empty()) << trial;
+    ASSERT_FALSE(ends[trial].empty()) << trial;
+    events.emplace_back(std::stoll(start), +1);
+    events.emplace_back(std::stoll(ends[trial]), -1);
+  }
+  std::sort(events.begin(), events.end());
+  int running = 0;
+  int max_running = 0;
+  for (const auto& [time, delta] : events) {
+    running += delta;
+    max_running = std::max(max_running, running);
+  }
+  // Never more than 4, and 4 were in fact running at once (the first 4 start together and each
+  // takes 0.5 s), so the bound is not met by accident.
+  EXPECT_EQ(max_running, 4);
+}
+
+TEST_F(E2eRunTest, ParameterValuesReachTheTrialAsOneLiteralArgument) {
+  const std::string marker1 = "/tmp/tuneup-e2e-injection-" + UniqueDigits() + "-a";
+  const std::string marker2 = "/tmp/tuneup-e2e-injection-" + UniqueDigits() + "-b";
+  const std::vector<std::string> values = {
+      "$(touch " + marker1 + "); rm -rf ~",
+      "`touch " + marker2 + "` \"double\" 'single' ${HOME} $(HOME) $$ \\ |&;<>*? end",
+      "plain",
+  };
+  Manifest manifest;
+  manifest.algorithm = "grid";
+  manifest.max_trials.reset();
+  manifest.parallel = 2;
+  manifest.parameters =
+      "    - name: cmd\n      parameterType: categorical\n"
+      "      feasibleSpace:\n        list: [";
+  for (size_t i = 0; i < values.size(); ++i) {
+    manifest.parameters += (i ? ", " : "") + YamlQuote(values[i]);
+  }
+  manifest.parameters += "]\n";
+  manifest.trial_parameters = "      - {name: cmd, reference: cmd}\n";
+  manifest.command = {"./trial.sh", "${trialParameters.cmd}"};
+  WriteManifest(manifest);
+  WriteTrial(R"(printf '%s' "$#" > "$TUNEUP_TRIAL_DIR/argc"
+printf '%s' "$1" > "$TUNEUP_TRIAL_DIR/arg"
+echo "loss=1"
+)");
+  ProcessResult result = Run();
+  bool created1 = fs::exists(marker1);
+  bool created2 = fs::exists(marker2);
+  fs::remove(marker1);
+  fs::remove(marker2);
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_FALSE(created1) << "a shell ran $(...) from a parameter value";
+  EXPECT_FALSE(created2) << "a shell ran `...` from a parameter value";
+  std::multiset<std::string> received;
+  for (const auto& [trial, argc] : TrialFiles("argc"))
+    EXPECT_EQ(argc, "1") << trial;
+  for (const auto& [trial, arg] : TrialFiles("arg"))
+    received.insert(arg);
+  EXPECT_EQ(received, std::multiset<std::string>(values.begin(), values.end()));
+}
+
+TEST_F(E2eRunTest, GoalReached) {
+  Manifest manifest;
+  manifest.goal = "2";  // every loss (x in [0, 1]) reaches it
+  manifest.parallel = 2;
+  manifest.max_trials = 10;
+  WriteManifest(manifest);
+  WriteTrial("echo \"loss=$1\"\n");
+  ProcessResult result = Run();
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentGoalReached)")) << result.out;
+  EXPECT_LT(TrialDirs().size(), 10u);
+}
+
+TEST_F(E2eRunTest, MaxFailedTrialsFailsTheExperimentWithExitCode1) {
+  Manifest manifest;
+  manifest.parallel = 1;
+  manifest.max_trials = 10;
+  manifest.max_failed = 2;
+  WriteManifest(manifest);
+  WriteTrial("echo \"loss=$1\"\necho failing >&2\nexit 1\n");
+  ProcessResult result = Run();
+  EXPECT_EQ(result.exit_code, 1) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "Failed (ExperimentMaxFailedTrialsReached)")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "2 trials: 2 Failed")) << result.out;
+  EXPECT_EQ(TrialDirs(), Names("e2e", 2));
+  for (const auto& [trial, log] : TrialFiles("stderr.log"))
+    EXPECT_EQ(log, "failing\n") << trial;
+}
+
+TEST_F(E2eRunTest, TrialWithoutTheObjectiveIsMetricsUnavailable) {
+  Manifest manifest;
+  manifest.parallel = 1;
+  manifest.max_trials = 2;
+  WriteManifest(manifest);
+  WriteTrial("echo \"accuracy=$1 but no loss\"\n");
+  ProcessResult result = Run();
+  EXPECT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "2 trials: 2 MetricsUnavailable")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "No trial reported the objective metric \"loss\""))
+      << result.out;
+  EXPECT_TRUE(Contains(result.err, "MetricsUnavailable e2e-0001")) << result.err;
+}
+
+TEST_F(E2eRunTest, GridWithoutMaxTrialCountWalksEveryPointOnce) {
+  Manifest manifest;
+  manifest.algorithm = "grid";
+  manifest.max_trials.reset();
+  manifest.parallel = 2;
+  manifest.parameters = R"(    - name: n
+      parameterType: int
+      feasibleSpace: {min: "1", max: "3"}
+    - name: opt
+      parameterType: categorical
+      feasibleSpace: {list: ["sgd", "adam"]}
+)";
+  manifest.trial_parameters =
+      "      - {name: n, reference: n}\n      - {name: opt, reference: opt}\n";
+  manifest.command = {"./trial.sh", "${trialParameters.n}", "${trialParameters.opt}"};
+  WriteManifest(manifest);
+  WriteTrial("printf '%s %s' \"$1\" \"$2\" > \"$TUNEUP_TRIAL_DIR/point\"\necho \"loss=$1\"\n");
+  ProcessResult result = Run();
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentSuggestionEndReached)")) << result.out;
+  std::multiset<std::string> points;
+  for (const auto& [trial, point] : TrialFiles("point"))
+    points.insert(point);
+  EXPECT_EQ(points,
+            (std::multiset<std::string>{"1 sgd", "1 adam", "2 sgd", "2 adam", "3 sgd", "3 adam"}));
+}
+
+TEST_F(E2eRunTest, InvalidManifestExitsWith2AndNamesTheField) {
+  Manifest manifest;
+  manifest.parameters = R"(    - name: x
+      parameterType: double
+      feasibleSpace: {min: "abc", max: "1"}
+)";
+  WriteManifest(manifest);
+  WriteTrial("echo \"loss=$1\"\n");
+  ProcessResult result = Run();
+  EXPECT_EQ(result.exit_code, 2) << result.Describe();
+  EXPECT_TRUE(Contains(result.err, "spec.parameters[0].feasibleSpace.min")) << result.err;
+  EXPECT_FALSE(fs::exists(workdir() + "/trials")) << "no trial may run";
+}
+
+TEST_F(E2eRunTest, UnreadableManifestExitsWith2) {
+  ProcessResult missing = Tuneup({"run", dir_.Join("no-such.yaml"), "--workdir", workdir()});
+  EXPECT_EQ(missing.exit_code, 2) << missing.Describe();
+  EXPECT_TRUE(Contains(missing.err, "no-such.yaml")) << missing.err;
+
+  fs::create_directories(dir_.Join("a-directory.yaml"));
+  ProcessResult directory = Tuneup({"run", dir_.Join("a-directory.yaml"), "--workdir", workdir()});
+  EXPECT_EQ(directory.exit_code, 2) << directory.Describe();
+
+  dir_.WriteFile("garbage.yaml", "{{{ not: [yaml\n");
+  ProcessResult garbage = Tuneup({"run", dir_.Join("garbage.yaml"), "--workdir", workdir()});
+  EXPECT_EQ(garbage.exit_code, 2) << garbage.Describe();
+}
+
+TEST_F(E2eRunTest, BadUsageExitsWith2) {
+  EXPECT_EQ(Tuneup({}).exit_code, 2);
+  EXPECT_EQ(Tuneup({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Tuneup({"run"}).exit_code, 2);
+  WriteManifest({});
+  EXPECT_EQ(Tuneup({"run", manifest_path(), "--kill-grace", "-1"}).exit_code, 2);
+  EXPECT_EQ(Tuneup({"run", manifest_path(), "--kill-grace", "soon"}).exit_code, 2);
+  EXPECT_FALSE(fs::exists(dir_.Join("tuneup.db"))) << "nothing may run after bad usage";
+}
+
+TEST_F(E2eRunTest, Validate) {
+  WriteManifest({});
+  Manifest invalid;
+  invalid.parallel = 0;
+  dir_.WriteFile("invalid.yaml", Yaml(invalid));
+  fs::copy_file(testing::SourcePath("tests/data/katib-examples/nas__darts-cpu.yaml"),
+                dir_.Join("nas.yaml"));
+
+  ProcessResult valid = Tuneup({"validate", manifest_path()});
+  EXPECT_EQ(valid.exit_code, 0) << valid.Describe();
+
+  ProcessResult bad = Tuneup({"validate", dir_.Join("invalid.yaml")});
+  EXPECT_EQ(bad.exit_code, 1) << bad.Describe();
+  EXPECT_TRUE(Contains(bad.out + bad.err, "spec.parallelTrialCount")) << bad.Describe();
+
+  ProcessResult both = Tuneup({"validate", manifest_path(), dir_.Join("invalid.yaml")});
+  EXPECT_EQ(both.exit_code, 1) << both.Describe();
+
+  ProcessResult nas = Tuneup({"validate", dir_.Join("nas.yaml")});
+  EXPECT_EQ(nas.exit_code, 1) << nas.Describe();
+
+  ProcessResult katib =
+      Tuneup({"validate", testing::SourcePath("tests/data/katib-examples/hp-tuning__random.yaml")});
+  EXPECT_EQ(katib.exit_code, 0) << katib.Describe();
+
+  ProcessResult missing = Tuneup({"validate", dir_.Join("no-such.yaml")});
+  EXPECT_NE(missing.exit_code, 0) << missing.Describe();
+}
+
+TEST_F(E2eRunTest, RunningAFinishedExperimentAgainPrintsItsResults) {
+  Manifest manifest;
+  manifest.max_trials = 3;
+  WriteManifest(manifest);
+  // Every trial run leaves a file of its own in runs/, so re-runs would show.
+  fs::create_directories(dir_.Join("runs"));
+  WriteTrial("touch \"runs/$TUNEUP_TRIAL_NAME.$$\"\necho \"loss=$1\"\n");
+  ProcessResult first = Run();
+  ASSERT_EQ(first.exit_code, 0) << first.Describe();
+  auto count_runs = [&] {
+    return std::distance(fs::directory_iterator(dir_.Join("runs")), fs::directory_iterator());
+  };
+  ASSERT_EQ(count_runs(), 3);
+
+  ProcessResult again = Run();
+  EXPECT_EQ(again.exit_code, 0) << again.Describe();
+  EXPECT_TRUE(Contains(again.out, "already finished")) << again.out;
+  EXPECT_TRUE(Contains(again.out, "Succeeded (ExperimentMaxTrialsReached)")) << again.out;
+  EXPECT_TRUE(Contains(again.out, "Best trial: e2e-")) << again.out;
+  EXPECT_EQ(count_runs(), 3) << "no trial may run again";
+  EXPECT_EQ(TrialDirs(), Names("e2e", 3));
+
+  manifest.max_trials = 4;
+  WriteManifest(manifest);
+  ProcessResult changed = Run();
+  EXPECT_EQ(changed.exit_code, 2) << changed.Describe();
+  EXPECT_TRUE(Contains(changed.err, "spec.maxTrialCount")) << changed.err;
+  EXPECT_EQ(count_runs(), 3);
+}
+
+// Trials that hang while the file `hang` exists beside the manifest, each with a background child
+// in its process group. Every process carries `marker` in its command line: the trial gets it as
+// an argument, and so does the child's sleep (a number: sleep adds its arguments up).
+class E2eInterruptTest : public E2eRunTest {
+ protected:
+  E2eInterruptTest() : marker_("0.000" + UniqueDigits()) {
+    Manifest manifest;
+    manifest.parallel = 2;
+    manifest.max_trials = 4;
+    manifest.command = {"./trial.sh", "${trialParameters.x}", marker_};
+    WriteManifest(manifest);
+    WriteTrial(R"(if [ -e hang ]; then
+  if [ -e trap ]; then trap 'echo got TERM' TERM; fi
+  sleep 1000 "$2" &
+  echo started > "$TUNEUP_TRIAL_DIR/started"
+  while :; do sleep 0.1; done
+fi
+echo "loss=$1"
+)");
+  }
+
+  ~E2eInterruptTest() override {
+    // Whatever a failed test left behind must not outlive it.
+    for (pid_t pid : testing::ProcessesWithToken(marker_))
+      ::kill(pid, SIGKILL);
+  }
+
+  // Polls until `done` holds; false after `limit`.
+  static bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit = 60s) {
+    auto deadline = Clock::now() + limit;
+    while (!done()) {
+      if (Clock::now() > deadline) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+    return true;
+  }
+
+  // Starts tuneup and returns once both first trials are running.
+  std::unique_ptr<testing::Process> StartAndWaitForTrials(int kill_grace_seconds) {
+    dir_.WriteFile("hang", "");
+    auto tuneup = std::make_unique<testing::Process>(
+        Argv(RunArgs({"--kill-grace", std::to_string(kill_grace_seconds)})), Options());
+    EXPECT_TRUE(WaitFor([&] {
+      return fs::exists(trial_dir("e2e-0001") + "/started") &&
+             fs::exists(trial_dir("e2e-0002") + "/started");
+    })) << "the trials did not start";
+    // Both trial scripts and their sleeps: the scan sees them, so it can also see orphans. Polled:
+    // a process in the middle of execve briefly has no command line.
+    EXPECT_TRUE(WaitFor([&] { return testing::ProcessesWithToken(marker_).size() >= 4; }))
+        << testing::ProcessesWithToken(marker_).size() << " trial processes seen";
+    return tuneup;
+  }
+
+  // Runs tuneup until both first trials are running, then sends it `signal`.
+  ProcessResult RunAndInterrupt(int signal, int kill_grace_seconds) {
+    auto tuneup = StartAndWaitForTrials(kill_grace_seconds);
+    tuneup->Signal(signal);
+    ProcessResult result = tuneup->Wait(60s);
+    EXPECT_FALSE(result.timed_out) << result.Describe();
+    return result;
+  }
+
+  // True once no process carries the marker (killed processes take a moment to disappear).
+  bool NoTrialProcessLeft() {
+    auto deadline = Clock::now() + 10s;
+    while (!testing::ProcessesWithToken(marker_).empty()) {
+      if (Clock::now() > deadline) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  }
+
+  // Resumes the interrupted experiment: the two interrupted trials run again as attempt 1.
+  void ExpectResumeCompletes() {
+    fs::remove(dir_.Join("hang"));
+    fs::remove(dir_.Join("trap"));
+    ProcessResult result = Run();
+    ASSERT_EQ(result.exit_code, 0) << result.Describe();
+    EXPECT_TRUE(Contains(result.out, "Resuming experiment e2e")) << result.out;
+    EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentMaxTrialsReached)")) << result.out;
+    EXPECT_TRUE(Contains(result.out, "4 trials: 4 Succeeded")) << result.out;
+    EXPECT_EQ(TrialDirs(),
+              (std::vector<std::string>{"e2e-0001", "e2e-0001.attempt-0", "e2e-0002",
+                                        "e2e-0002.attempt-0", "e2e-0003", "e2e-0004"}));
+    for (const std::string trial : {"e2e-0001", "e2e-0002"}) {
+      EXPECT_TRUE(fs::exists(trial_dir(trial) + ".attempt-0/started")) << trial;
+      EXPECT_TRUE(ReadFile(trial_dir(trial) + "/stdout.log").starts_with("loss=")) << trial;
+    }
+  }
+
+  const std::string marker_;
+};
+
+TEST_F(E2eInterruptTest, SigtermStopsTrialsWithoutOrphansAndTheRunResumes) {
+  ProcessResult result = RunAndInterrupt(SIGTERM, 5);
+  EXPECT_EQ(result.exit_code, 130) << result.Describe();
+  // The trials die of SIGTERM: tuneup does not wait for the 5 s grace.
+  EXPECT_LT(result.elapsed, 5s) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "Interrupted. Run the same command again")) << result.out;
+  EXPECT_TRUE(NoTrialProcessLeft()) << "processes of interrupted trials survived tuneup";
+  ExpectResumeCompletes();
+}
+
+TEST_F(E2eInterruptTest, SigintBehavesLikeSigterm) {
+  ProcessResult result = RunAndInterrupt(SIGINT, 5);
+  EXPECT_EQ(result.exit_code, 130) << result.Describe();
+  EXPECT_LT(result.elapsed, 5s) << result.Describe();
+  EXPECT_TRUE(NoTrialProcessLeft()) << "processes of interrupted trials survived tuneup";
+  ExpectResumeCompletes();
+}
+
+TEST_F(E2eInterruptTest, TrialTrappingSigtermIsKilledAfterTheGrace) {
+  dir_.WriteFile("trap", "");
+  ProcessResult result = RunAndInterrupt(SIGTERM, 2);
+  EXPECT_EQ(result.exit_code, 130) << result.Describe();
+  EXPECT_GE(result.elapsed, 2s) << "killed before the grace period ended";
+  EXPECT_TRUE(NoTrialProcessLeft()) << "processes of interrupted trials survived tuneup";
+  // The trap shows SIGTERM was delivered before the SIGKILL.
+  EXPECT_TRUE(Contains(ReadFile(trial_dir("e2e-0001") + "/stdout.log"), "got TERM"));
+  ExpectResumeCompletes();
+}
+
+TEST_F(E2eInterruptTest, SecondSignalKillsAtOnce) {
+  dir_.WriteFile("trap", "");
+  auto tuneup = StartAndWaitForTrials(/*kill_grace_seconds=*/600);
+  tuneup->Signal(SIGTERM);
+  // The trap's output shows tuneup has handled the first signal: a second one sent earlier could
+  // merge with it.
+  ASSERT_TRUE(WaitFor([&] {
+    return Contains(ReadFile(trial_dir("e2e-0001") + "/stdout.log"), "got TERM");
+  })) << "the first SIGTERM did not reach the trial";
+  tuneup->Signal(SIGTERM);
+  ProcessResult result = tuneup->Wait(60s);
+  EXPECT_FALSE(result.timed_out) << result.Describe();
+  EXPECT_EQ(result.exit_code, 130) << result.Describe();
+  EXPECT_TRUE(NoTrialProcessLeft()) << "processes of interrupted trials survived tuneup";
+  ExpectResumeCompletes();
+}
+
+TEST_F(E2eInterruptTest, ResumesAfterTuneupItselfWasKilled) {
+  // SIGKILL: no chance to stop the trials or to re-queue them; the store still says Running.
+  auto tuneup = StartAndWaitForTrials(/*kill_grace_seconds=*/5);
+  tuneup->Signal(SIGKILL);
+  ProcessResult result = tuneup->Wait(60s);
+  EXPECT_EQ(result.signal, SIGKILL) << result.Describe();
+  // Its trials are orphans now (nothing can prevent that); end them as an operator would.
+  for (pid_t pid : testing::ProcessesWithToken(marker_))
+    ::kill(pid, SIGKILL);
+  ASSERT_TRUE(NoTrialProcessLeft());
+  ExpectResumeCompletes();
+}
+
+}  // namespace
+}  // namespace tuneup
