@@ -10,7 +10,8 @@ namespace tuneup {
 namespace {
 
 [[noreturn]] void Corrupt(const RowContext& where, const std::string& problem) {
-  throw Error(ErrorCode::kInternal, "stored data is unreadable: " + where.Describe() + ": " + problem);
+  throw Error(ErrorCode::kInternal,
+              "stored data is unreadable: " + where.Describe() + ": " + problem);
 }
 
 Json ParseJson(const std::string& text, const RowContext& where) {

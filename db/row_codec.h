@@ -5,8 +5,8 @@
 
 #include <map>
 #include <span>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/experiment.h"

@@ -37,7 +37,9 @@ Connection::Connection(const std::string& path) : path_(path) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Connection::~Connection() { sqlite3_close_v2(db_); }
+Connection::~Connection() {
+  sqlite3_close_v2(db_);
+}
 
 void Connection::Execute(std::string_view sql, std::string_view what) {
   char* message = nullptr;
@@ -49,7 +51,9 @@ void Connection::Execute(std::string_view sql, std::string_view what) {
   }
 }
 
-int Connection::Changes() const { return sqlite3_changes(db_); }
+int Connection::Changes() const {
+  return sqlite3_changes(db_);
+}
 
 void Connection::Fail(int code, std::string_view what) const {
   throw Error(CodeFor(code), "sqlite: " + std::string(what) + ": " + sqlite3_errmsg(db_));
@@ -62,11 +66,13 @@ Statement::Statement(Connection& connection, std::string_view sql, std::string w
   if (rc != SQLITE_OK) connection_.Fail(rc, "prepare " + what_);
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::Bind(int index, std::string_view text) {
-  int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8);
+  int rc =
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) connection_.Fail(rc, "bind " + what_);
   return *this;
 }
@@ -122,9 +128,13 @@ std::string Statement::Text(int column) const {
   return text ? std::string(reinterpret_cast<const char*>(text), size) : std::string();
 }
 
-int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+int64_t Statement::Int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
-double Statement::Double(int column) const { return sqlite3_column_double(stmt_, column); }
+double Statement::Double(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 
 bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;

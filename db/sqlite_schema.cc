@@ -86,7 +86,8 @@ void ApplySqliteMigrations(sqlite::Connection& db, int target) {
     // Re-read inside the transaction: another process may have migrated meanwhile.
     if (CurrentVersion(db) >= next) continue;
     db.Execute(Migrations()[next - 1], "apply schema migration " + std::to_string(next));
-    sqlite::Statement record(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+    sqlite::Statement record(db,
+                             "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
                              "record schema migration");
     auto now = std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::system_clock::now().time_since_epoch())

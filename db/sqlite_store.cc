@@ -87,11 +87,11 @@ struct SqliteStore::Impl {
       "objective = ?7, metrics = ?8, start_time = ?9, completion_time = ?10 WHERE name = ?1",
       "update trial"};
   sqlite::Statement select_trial{
-      db, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE name = ?1",
-      "select trial"};
-  sqlite::Statement list_trials{
-      db, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE experiment = ?1 ORDER BY sequence",
-      "list trials"};
+      db, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE name = ?1", "select trial"};
+  sqlite::Statement list_trials{db,
+                                std::string("SELECT ") + kTrialColumns +
+                                    " FROM trials WHERE experiment = ?1 ORDER BY sequence",
+                                "list trials"};
   sqlite::Statement trial_exists{db, "SELECT 1 FROM trials WHERE name = ?1", "find trial"};
   sqlite::Statement experiment_exists{db, "SELECT 1 FROM experiments WHERE name = ?1",
                                       "find experiment"};
@@ -202,7 +202,8 @@ std::vector<ExperimentRecord> SqliteStore::ListExperiments() {
   auto& s = impl_->list_experiments;
   ResetOnExit reset(s);
   std::vector<ExperimentRecord> records;
-  while (s.Step()) records.push_back(impl_->ReadExperiment(s));
+  while (s.Step())
+    records.push_back(impl_->ReadExperiment(s));
   return records;
 }
 
@@ -227,7 +228,8 @@ void SqliteStore::UpdateExperimentStatus(std::string_view name, const Experiment
 
 void SqliteStore::CreateTrials(std::span<const Trial> trials) {
   std::lock_guard lock(mutex_);
-  for (const auto& trial : trials) CheckStorable(trial, {});
+  for (const auto& trial : trials)
+    CheckStorable(trial, {});
   sqlite::Transaction tx(impl_->db);
   for (const auto& trial : trials) {
     if (!impl_->Exists(impl_->experiment_exists, trial.experiment)) {
@@ -313,7 +315,8 @@ std::vector<Trial> SqliteStore::ListTrials(std::string_view experiment) {
   ResetOnExit reset(s);
   s.Bind(1, experiment);
   std::vector<Trial> trials;
-  while (s.Step()) trials.push_back(impl_->ReadTrial(s));
+  while (s.Step())
+    trials.push_back(impl_->ReadTrial(s));
   return trials;
 }
 
@@ -324,8 +327,14 @@ std::vector<Observation> SqliteStore::GetObservations(std::string_view trial,
   auto& s = impl_->select_observations;
   ResetOnExit reset(s);
   s.Bind(1, trial);
-  if (metric) s.Bind(2, *metric); else s.BindNull(2);
-  if (attempt) s.Bind(3, int64_t{*attempt}); else s.BindNull(3);
+  if (metric)
+    s.Bind(2, *metric);
+  else
+    s.BindNull(2);
+  if (attempt)
+    s.Bind(3, int64_t{*attempt});
+  else
+    s.BindNull(3);
   std::vector<Observation> observations;
   while (s.Step()) {
     observations.push_back({s.Text(0), s.Double(1), FromUnixMicros(s.Int(2))});
