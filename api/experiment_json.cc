@@ -1,7 +1,5 @@
 #include "api/experiment_json.h"
 
-#include <set>
-
 #include "api/json_reader.h"
 
 namespace tuneup {
@@ -143,7 +141,8 @@ MetricsCollectorSpec ReadMetricsCollector(JsonObjectReader& reader) {
     }
     if (const Json* fs = source_reader.Get("fileSystemPath"); fs != nullptr) {
       JsonObjectReader f(*fs, source_reader.PathOf("fileSystemPath"), reader.errors());
-      source.file_system_path = FileSystemPath{f.String("path"), f.String("kind"), f.String("format")};
+      source.file_system_path =
+          FileSystemPath{f.String("path"), f.String("kind"), f.String("format")};
       f.RejectUnknownFields();
     }
     if (const Json* filter = source_reader.Get("filter"); filter != nullptr) {
@@ -198,8 +197,8 @@ ExperimentSpec ReadSpec(JsonObjectReader& reader) {
   spec.parallel_trial_count = reader.Int32("parallelTrialCount");
   spec.max_trial_count = reader.Int32("maxTrialCount");
   spec.max_failed_trial_count = reader.Int32("maxFailedTrialCount");
-  spec.metrics_collector_spec =
-      ReadOptionalObject<MetricsCollectorSpec>(reader, "metricsCollectorSpec", ReadMetricsCollector);
+  spec.metrics_collector_spec = ReadOptionalObject<MetricsCollectorSpec>(
+      reader, "metricsCollectorSpec", ReadMetricsCollector);
   spec.nas_config = reader.RawObject("nasConfig");
   spec.resume_policy = reader.String("resumePolicy");
   return spec;
@@ -371,7 +370,8 @@ Json ExperimentToJson(const Experiment& experiment) {
   Json out = Json::object();
   out["apiVersion"] = experiment.api_version;
   out["kind"] = experiment.kind;
-  Json metadata = experiment.metadata.other.is_object() ? experiment.metadata.other : Json::object();
+  Json metadata =
+      experiment.metadata.other.is_object() ? experiment.metadata.other : Json::object();
   PutString(metadata, "name", experiment.metadata.name);
   PutString(metadata, "namespace", experiment.metadata.namespace_);
   PutStringMap(metadata, "labels", experiment.metadata.labels);
@@ -382,7 +382,8 @@ Json ExperimentToJson(const Experiment& experiment) {
   Json spec = Json::object();
   if (!s.parameters.empty()) {
     Json list = Json::array();
-    for (const auto& parameter : s.parameters) list.push_back(ParameterToJson(parameter));
+    for (const auto& parameter : s.parameters)
+      list.push_back(ParameterToJson(parameter));
     spec["parameters"] = list;
   }
   if (s.objective) spec["objective"] = ObjectiveToJson(*s.objective);
@@ -412,57 +413,6 @@ Json ExperimentToJson(const Experiment& experiment) {
   if (s.nas_config) spec["nasConfig"] = *s.nas_config;
   PutString(spec, "resumePolicy", s.resume_policy);
   out["spec"] = spec;
-  return out;
-}
-
-}  // namespace tuneup
-
-namespace tuneup {
-
-namespace {
-
-std::string Short(const Json& value) {
-  if (value.is_null()) return "(unset)";
-  std::string text = value.dump();
-  return text.size() > 80 ? text.substr(0, 77) + "..." : text;
-}
-
-void Diff(const Json& a, const Json& b, const std::string& path, std::vector<std::string>& out,
-          size_t limit) {
-  if (out.size() >= limit || a == b) return;
-  if (a.is_object() && b.is_object()) {
-    std::set<std::string> keys;
-    for (const auto& [key, value] : a.items()) keys.insert(key);
-    for (const auto& [key, value] : b.items()) keys.insert(key);
-    for (const auto& key : keys) {
-      Diff(a.contains(key) ? a[key] : Json(), b.contains(key) ? b[key] : Json(),
-           ChildPath(path, key), out, limit);
-    }
-    return;
-  }
-  if (a.is_array() && b.is_array() && a.size() == b.size()) {
-    for (size_t i = 0; i < a.size(); ++i) Diff(a[i], b[i], IndexPath(path, i), out, limit);
-    return;
-  }
-  out.push_back(path + ": " + Short(a) + " -> " + Short(b));
-}
-
-}  // namespace
-
-std::vector<std::string> DiffExperiments(const Experiment& before, const Experiment& after,
-                                         size_t limit) {
-  Json a = ExperimentToJson(before);
-  Json b = ExperimentToJson(after);
-  for (Json* doc : {&a, &b}) {
-    Json& meta = (*doc)["metadata"];
-    Json kept = Json::object();
-    for (const char* key : {"name", "namespace", "labels", "annotations"}) {
-      if (meta.contains(key)) kept[key] = meta[key];
-    }
-    meta = kept;
-  }
-  std::vector<std::string> out;
-  Diff(a, b, "", out, limit);
   return out;
 }
 

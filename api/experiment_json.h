@@ -1,9 +1,6 @@
 // The JSON form of an Experiment, both ways.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "api/experiment.h"
 #include "common/error.h"
 
@@ -18,15 +15,5 @@ Experiment ExperimentFromJson(const Json& document, FieldErrors& errors);
 // The manifest form of `experiment` (camelCase fields, empty fields omitted, keys sorted), so two
 // experiments with the same content always serialise to the same text.
 Json ExperimentToJson(const Experiment& experiment);
-
-}  // namespace tuneup
-
-namespace tuneup {
-
-// Where two experiments differ, one line per differing field in manifest terms, e.g.
-// "spec.maxTrialCount: 12 -> 20" (`before` first). At most `limit` lines; empty when equal.
-// Server-side metadata (uid, resourceVersion, ...) is not compared.
-std::vector<std::string> DiffExperiments(const Experiment& before, const Experiment& after,
-                                         size_t limit = 20);
 
 }  // namespace tuneup

@@ -13,7 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "api/experiment_json.h"
+#include "api/experiment_diff.h"
 #include "controller/cli.h"
 #include "controller/commands.h"
 #include "controller/local_executor.h"

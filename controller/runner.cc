@@ -14,9 +14,11 @@
 
 #include "common/error.h"
 #include "common/text.h"
+#include "controller/end_rules.h"
 #include "controller/trial_job.h"
 #include "metrics-collector/metric_reducer.h"
 #include "metrics-collector/text_parser.h"
+#include "metrics-collector/trial_metrics.h"
 
 namespace tuneup {
 
@@ -25,18 +27,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A run that cannot start any trial should not spin forever: after this many launch failures in
-// a row (plus parallelTrialCount), the experiment fails with the last launch error.
-constexpr int kMaxConsecutiveLaunchFailures = 10;
-
 std::string TrialName(const std::string& experiment, int64_t sequence) {
   char suffix[32];
   std::snprintf(suffix, sizeof(suffix), "-%04lld", static_cast<long long>(sequence) + 1);
   return experiment + suffix;
-}
-
-bool IsCompleted(TrialStatus status) {
-  return !IsActive(status);
 }
 
 }  // namespace
@@ -59,11 +53,8 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
  private:
   // A trial whose job is running.
   struct Active {
-    size_t index = 0;  // into trials_
-    std::unique_ptr<MetricParser> stdout_parser;
-    std::unique_ptr<MetricParser> stderr_parser;
-    MetricReducer reducer;
-    std::vector<Observation> unsaved;
+    size_t index = 0;                       // into trials_
+    std::unique_ptr<TrialMetrics> metrics;  // from stdout (source 0) and stderr (source 1)
     std::unique_ptr<std::ofstream> warnings_log;
   };
 
@@ -72,13 +63,13 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   // Asks the executor to stop every running trial; their ends arrive as OnExit events.
   void KillActive();
   void ProposeTrials(int slots);
-  std::optional<ExperimentStatus> CheckEnd() const;
-  void BeginEnding(ExperimentStatus final_status);
+  // The end of the experiment, if it has come (controller/end_rules.h).
+  std::optional<ExperimentEnd> CheckEnd();
+  void BeginEnding(const ExperimentEnd& end);
   void StartTrial(size_t index);
   void FailBeforeLaunch(size_t index, const std::string& reason, const std::string& message);
   void OnOutput(const std::string& name, OutputStream stream, std::string_view bytes);
   void OnExit(const std::string& name, const JobResult& result);
-  void Collect(Active& active, std::vector<Observation>& observations);
   void ScheduleFlush();
   void FlushObservations();
   void SaveTrial(Trial& trial, TrialStatus previous, std::span<const Observation> observations);
@@ -87,13 +78,9 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   std::unique_ptr<MetricParser> MakeParser(const std::string& trial);
   void Warn(const std::string& trial, std::string_view message);
 
-  int Count(TrialStatus status) const {
-    auto it = counts_.find(status);
-    return it == counts_.end() ? 0 : it->second;
-  }
   void Recount(TrialStatus from, TrialStatus to) {
-    --counts_[from];
-    ++counts_[to];
+    --state_.counts[from];
+    ++state_.counts[to];
   }
   void NoteObjective(const Trial& trial);
 
@@ -111,20 +98,14 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   std::vector<Trial> trials_;
   std::map<std::string, std::unique_ptr<Active>, std::less<>> active_;
   std::deque<size_t> queue_;  // Pending trials to (re)start before asking for new ones
-  std::map<TrialStatus, int> counts_;
-  std::optional<double> best_objective_;
-
-  bool exhausted_ = false;
-  std::string exhausted_message_;
-  std::optional<ExperimentStatus> ending_;
+  RunState state_;            // what the end rules look at
+  std::optional<ExperimentEnd> ending_;
   bool interrupted_ = false;
   bool interrupted_twice_ = false;
   std::string abort_error_;
   bool finished_ = false;
   bool reconcile_scheduled_ = false;
   bool flush_scheduled_ = false;
-  int consecutive_launch_failures_ = 0;
-  std::string last_launch_error_;
 };
 
 ExperimentRunner::ExperimentRunner(asio::io_context& io, Store& store, Executor& executor,
@@ -152,7 +133,7 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
   try {
     trials_ = store_.ListTrials(experiment_.metadata.name);
     for (size_t i = 0; i < trials_.size(); ++i) {
-      ++counts_[trials_[i].status];
+      ++state_.counts[trials_[i].status];
       NoteObjective(trials_[i]);
       if (IsActive(trials_[i].status)) queue_.push_back(i);  // left by an earlier run
     }
@@ -205,64 +186,15 @@ void ExperimentRunner::Impl::ScheduleReconcile() {
 void ExperimentRunner::Impl::NoteObjective(const Trial& trial) {
   if (trial.status != TrialStatus::kSucceeded || !trial.objective) return;
   bool maximize = experiment_.spec.objective->type == katib::kMaximize;
-  if (!best_objective_ ||
-      (maximize ? *trial.objective > *best_objective_ : *trial.objective < *best_objective_)) {
-    best_objective_ = trial.objective;
+  if (!state_.best_objective || (maximize ? *trial.objective > *state_.best_objective
+                                          : *trial.objective < *state_.best_objective)) {
+    state_.best_objective = trial.objective;
   }
 }
 
-std::optional<ExperimentStatus> ExperimentRunner::Impl::CheckEnd() const {
-  const ExperimentSpec& spec = experiment_.spec;
-  const ObjectiveSpec& objective = *spec.objective;
-  ExperimentStatus end = status_;
-  end.state = ExperimentState::kSucceeded;
-  if (objective.goal && best_objective_) {
-    bool maximize = objective.type == katib::kMaximize;
-    if (maximize ? *best_objective_ >= *objective.goal : *best_objective_ <= *objective.goal) {
-      end.reason = experiment_reason::kGoalReached;
-      end.message = "Experiment has succeeded because the objective goal (" +
-                    FormatDouble(*objective.goal) +
-                    ") was reached: " + objective.objective_metric_name + "=" +
-                    FormatDouble(*best_objective_);
-      return end;
-    }
-  }
-  int failed = Count(TrialStatus::kFailed) + Count(TrialStatus::kMetricsUnavailable);
-  if (spec.max_failed_trial_count && failed > 0 && failed >= *spec.max_failed_trial_count) {
-    end.state = ExperimentState::kFailed;
-    end.reason = experiment_reason::kMaxFailedTrialsReached;
-    end.message = "Experiment has failed because " + std::to_string(failed) +
-                  " trials failed (maxFailedTrialCount " +
-                  std::to_string(*spec.max_failed_trial_count) + ")";
-    return end;
-  }
-  int completed = 0;
-  for (const auto& [status, count] : counts_) {
-    if (IsCompleted(status)) completed += count;
-  }
-  if (spec.max_trial_count && completed >= *spec.max_trial_count) {
-    end.reason = experiment_reason::kMaxTrialsReached;
-    end.message = "Experiment has succeeded because max trial count (" +
-                  std::to_string(*spec.max_trial_count) + ") has been reached";
-    return end;
-  }
-  if (exhausted_ && active_.empty() && queue_.empty()) {
-    end.reason = experiment_reason::kSuggestionEndReached;
-    end.message = exhausted_message_.empty()
-                      ? "Experiment has succeeded because the algorithm has no more trials to "
-                        "suggest"
-                      : exhausted_message_;
-    return end;
-  }
-  if (consecutive_launch_failures_ >=
-      kMaxConsecutiveLaunchFailures + spec.parallel_trial_count.value_or(1)) {
-    end.state = ExperimentState::kFailed;
-    end.reason = experiment_reason::kFailed;
-    end.message = std::to_string(consecutive_launch_failures_) +
-                  " trials in a row could not be started; last error: " + last_launch_error_;
-    return end;
-  }
-  return std::nullopt;
+std::optional<ExperimentEnd> ExperimentRunner::Impl::CheckEnd() {
+  state_.trials_in_flight = !active_.empty() || !queue_.empty();
+  return CheckExperimentEnd(experiment_.spec, state_);
 }
 
 void ExperimentRunner::Impl::Reconcile() {
@@ -285,7 +217,8 @@ void ExperimentRunner::Impl::Reconcile() {
   if (experiment_.spec.max_trial_count) {
     slots = std::min(slots, *experiment_.spec.max_trial_count - static_cast<int>(trials_.size()));
   }
-  if (slots > 0 && !exhausted_ && queue_.empty() && abort_error_.empty()) ProposeTrials(slots);
+  if (slots > 0 && !state_.suggestions_exhausted && queue_.empty() && abort_error_.empty())
+    ProposeTrials(slots);
   if (active_.empty() && abort_error_.empty()) {
     // Nothing is running, so no event will come: decide now.
     if (auto end = CheckEnd()) {
@@ -304,11 +237,11 @@ void ExperimentRunner::Impl::ProposeTrials(int slots) {
     Abort(std::string("the algorithm failed: ") + e.what());
     return;
   }
-  if (reply.exhausted) exhausted_ = true;
+  if (reply.exhausted) state_.suggestions_exhausted = true;
   if (reply.proposals.empty() && !reply.exhausted && active_.empty()) {
     // Nothing to run and nothing running: no event would ever ask again.
-    exhausted_ = true;
-    exhausted_message_ =
+    state_.suggestions_exhausted = true;
+    state_.exhausted_message =
         "Experiment has succeeded because the algorithm proposed no trial while none was running";
   }
   if (reply.proposals.empty()) return;
@@ -333,7 +266,7 @@ void ExperimentRunner::Impl::ProposeTrials(int slots) {
   }
   for (auto& trial : created) {
     trials_.push_back(std::move(trial));
-    ++counts_[TrialStatus::kPending];
+    ++state_.counts[TrialStatus::kPending];
     StartTrial(trials_.size() - 1);
     if (!abort_error_.empty()) return;
   }
@@ -354,8 +287,8 @@ void ExperimentRunner::Impl::FailBeforeLaunch(size_t index, const std::string& r
   trial.reason = reason;
   trial.message = message;
   trial.completed_at = clock_.Now();
-  ++consecutive_launch_failures_;
-  last_launch_error_ = message;
+  ++state_.consecutive_launch_failures;
+  state_.last_launch_error = message;
   try {
     SaveTrial(trial, previous, {});
   } catch (const Error& e) {
@@ -423,8 +356,10 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
   auto active = std::make_unique<Active>();
   active->index = index;
   try {
-    active->stdout_parser = MakeParser(trial.name);
-    active->stderr_parser = MakeParser(trial.name);
+    std::vector<std::unique_ptr<MetricParser>> parsers;
+    parsers.push_back(MakeParser(trial.name));
+    parsers.push_back(MakeParser(trial.name));
+    active->metrics = std::make_unique<TrialMetrics>(std::move(parsers));
   } catch (const Error& e) {
     FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
     return;
@@ -457,21 +392,8 @@ void ExperimentRunner::Impl::OnOutput(const std::string& name, OutputStream stre
                                       std::string_view bytes) {
   auto it = active_.find(name);
   if (it == active_.end()) return;
-  Active& active = *it->second;
-  std::vector<Observation> found;
-  MetricParser& parser =
-      stream == OutputStream::kStdout ? *active.stdout_parser : *active.stderr_parser;
-  parser.Feed(bytes, clock_.Now(), found);
-  if (found.empty()) return;
-  Collect(active, found);
-  ScheduleFlush();
-}
-
-void ExperimentRunner::Impl::Collect(Active& active, std::vector<Observation>& observations) {
-  for (auto& observation : observations) {
-    active.reducer.Add(observation);
-    active.unsaved.push_back(std::move(observation));
-  }
+  size_t source = stream == OutputStream::kStdout ? 0 : 1;
+  if (it->second->metrics->Feed(source, bytes, clock_.Now())) ScheduleFlush();
 }
 
 void ExperimentRunner::Impl::ScheduleFlush() {
@@ -488,15 +410,16 @@ void ExperimentRunner::Impl::ScheduleFlush() {
 
 void ExperimentRunner::Impl::FlushObservations() {
   for (auto& [name, active] : active_) {
-    if (active->unsaved.empty()) continue;
+    std::vector<Observation>& unsaved = active->metrics->unsaved();
+    if (unsaved.empty()) continue;
     const Trial& trial = trials_[active->index];
     try {
-      store_.AppendObservations(trial.name, trial.attempt, active->unsaved);
+      store_.AppendObservations(trial.name, trial.attempt, unsaved);
     } catch (const Error& e) {
       Abort(e.what());
       return;
     }
-    active->unsaved.clear();
+    unsaved.clear();
   }
 }
 
@@ -508,11 +431,8 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
   Trial& trial = trials_[active->index];
   Timestamp now = clock_.Now();
 
-  std::vector<Observation> last;
-  active->stdout_parser->Finish(now, last);
-  active->stderr_parser->Finish(now, last);
-  Collect(*active, last);
-  trial.metrics = active->reducer.summaries();
+  active->metrics->Finish(now);
+  trial.metrics = active->metrics->summaries();
   trial.objective = ObjectiveValue(trial.metrics, *experiment_.spec.objective);
   trial.completed_at = now;
 
@@ -523,10 +443,10 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
     trial.status = TrialStatus::kFailed;
     trial.reason = trial_reason::kLaunchFailed;
     trial.message = result.message;
-    ++consecutive_launch_failures_;
-    last_launch_error_ = result.message;
+    ++state_.consecutive_launch_failures;
+    state_.last_launch_error = result.message;
   } else {
-    consecutive_launch_failures_ = 0;
+    state_.consecutive_launch_failures = 0;
     if (killed && interrupted_ && !ending_) {
       trial.status = TrialStatus::kPending;
       trial.reason = trial_reason::kRequeued;
@@ -555,7 +475,7 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
     }
   }
   try {
-    SaveTrial(trial, previous, active->unsaved);
+    SaveTrial(trial, previous, active->metrics->unsaved());
   } catch (const Error& e) {
     Abort(e.what());
     return;
@@ -564,8 +484,8 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
   ScheduleReconcile();
 }
 
-void ExperimentRunner::Impl::BeginEnding(ExperimentStatus final_status) {
-  ending_ = std::move(final_status);
+void ExperimentRunner::Impl::BeginEnding(const ExperimentEnd& end) {
+  ending_ = end;
   // Queued trials that never started in this run will not run now.
   for (size_t index : queue_) {
     Trial& trial = trials_[index];
@@ -604,7 +524,9 @@ void ExperimentRunner::Impl::Finish() {
     status_.message = "Experiment has failed: " + abort_error_;
     status_.completion_time = clock_.Now();
   } else if (ending_) {
-    status_ = *ending_;
+    status_.state = ending_->state;
+    status_.reason = ending_->reason;
+    status_.message = ending_->message;
     status_.completion_time = clock_.Now();
   } else if (interrupted_) {
     outcome.interrupted = true;

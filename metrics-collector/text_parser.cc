@@ -25,7 +25,7 @@ constexpr int kMaxWarnings = 100;
 constexpr size_t kMaxQuotedBytes = 60;
 // A buffer grown by one long line is released afterwards instead of being held for the trial's
 // whole life (a service runs many parsers at once).
-constexpr size_t kRetainedBufferBytes = 64 * 1024;
+constexpr size_t kRetainedBufferBytes = size_t{64} * 1024;
 // Up to this many metric names a linear scan beats hashing.
 constexpr size_t kMaxLinearNames = 8;
 
