@@ -13,31 +13,13 @@
 #include "api/trial.h"
 #include "suggestion/grid_search.h"
 #include "suggestion/random_search.h"
+#include "tests/support/parameter_specs.h"
 
 namespace tuneup {
 namespace {
 
-ParameterSpec Range(const std::string& name, const std::string& type, const std::string& min,
-                    const std::string& max, const std::string& step,
-                    const std::string& distribution = "") {
-  ParameterSpec spec;
-  spec.name = name;
-  spec.parameter_type = type;
-  spec.feasible_space.min = min;
-  spec.feasible_space.max = max;
-  spec.feasible_space.step = step;
-  spec.feasible_space.distribution = distribution;
-  return spec;
-}
-
-ParameterSpec List(const std::string& name, const std::string& type,
-                   std::vector<std::string> list) {
-  ParameterSpec spec;
-  spec.name = name;
-  spec.parameter_type = type;
-  spec.feasible_space.list = std::move(list);
-  return spec;
-}
+using testing::ListSpec;
+using testing::RangeSpec;
 
 // Two stepped doubles (one log-scaled), an int, a stepped double, a discrete and a categorical:
 // 100 * 50 * 11 * 8 * 4 * 3 = 5,280,000 grid points, enough for any history here.
@@ -45,12 +27,12 @@ const SearchSpace& Space() {
   static const SearchSpace space = [] {
     ExperimentSpec spec;
     spec.parameters = {
-        Range("lr", "double", "0.001", "0.1", "0.001", "logUniform"),
-        Range("momentum", "double", "0.5", "0.99", "0.01"),
-        Range("dropout", "double", "0", "0.5", "0.05"),
-        Range("layers", "int", "1", "8", ""),
-        List("batch", "discrete", {"16", "32", "64", "128"}),
-        List("optimizer", "categorical", {"sgd", "adam", "ftrl"}),
+        RangeSpec("lr", "double", "0.001", "0.1", "0.001", "logUniform"),
+        RangeSpec("momentum", "double", "0.5", "0.99", "0.01"),
+        RangeSpec("dropout", "double", "0", "0.5", "0.05"),
+        RangeSpec("layers", "int", "1", "8", ""),
+        ListSpec("batch", "discrete", {"16", "32", "64", "128"}),
+        ListSpec("optimizer", "categorical", {"sgd", "adam", "ftrl"}),
     };
     return SearchSpace::FromSpecOrThrow(spec);
   }();

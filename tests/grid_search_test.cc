@@ -2,6 +2,7 @@
 // nested-loop order or a seeded permutation, never a point already tried, and `exhausted` as soon
 // as the last point is handed out.
 #include "suggestion/grid_search.h"
+#include "tests/support/parameter_specs.h"
 
 #include <algorithm>
 #include <chrono>
@@ -22,28 +23,11 @@
 namespace tuneup {
 namespace {
 
+using testing::ListSpec;
+using testing::RangeSpec;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-ParameterSpec RangeSpec(const std::string& name, const std::string& type, const std::string& min,
-                        const std::string& max, const std::string& step = "") {
-  ParameterSpec spec;
-  spec.name = name;
-  spec.parameter_type = type;
-  spec.feasible_space.min = min;
-  spec.feasible_space.max = max;
-  spec.feasible_space.step = step;
-  return spec;
-}
-
-ParameterSpec ListSpec(const std::string& name, const std::string& type,
-                       std::vector<std::string> list) {
-  ParameterSpec spec;
-  spec.name = name;
-  spec.parameter_type = type;
-  spec.feasible_space.list = std::move(list);
-  return spec;
-}
 
 // int with a step, double with a step (and binary noise: 0.1 + 0.2), discrete and categorical.
 ExperimentSpec MixedSpec() {

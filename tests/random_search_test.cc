@@ -24,36 +24,18 @@
 #include "suggestion/registry.h"
 #include "suggestion/rng.h"
 #include "suggestion/sampling.h"
+#include "tests/support/parameter_specs.h"
 
 namespace tuneup {
 namespace {
+
+using testing::ListSpec;
+using testing::RangeSpec;
 
 constexpr int kDraws = 20000;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-ParameterSpec RangeSpec(const std::string& name, const std::string& type, const std::string& min,
-                        const std::string& max, const std::string& step = "",
-                        const std::string& distribution = "") {
-  ParameterSpec spec;
-  spec.name = name;
-  spec.parameter_type = type;
-  spec.feasible_space.min = min;
-  spec.feasible_space.max = max;
-  spec.feasible_space.step = step;
-  spec.feasible_space.distribution = distribution;
-  return spec;
-}
-
-ParameterSpec ListSpec(const std::string& name, const std::string& type,
-                       std::vector<std::string> list) {
-  ParameterSpec spec;
-  spec.name = name;
-  spec.parameter_type = type;
-  spec.feasible_space.list = std::move(list);
-  return spec;
-}
 
 // A parameter parsed the way an experiment's are, so `decimals` and the int step are set as in
 // production.
