@@ -1,8 +1,10 @@
 #include "suggestion/registry.h"
 
+#include "suggestion/bayesian_optimization.h"
 #include "suggestion/grid_search.h"
 #include "suggestion/random_search.h"
 #include "suggestion/settings.h"
+#include "suggestion/sobol_search.h"
 
 namespace tuneup {
 
@@ -24,6 +26,14 @@ AlgorithmRegistry MakeDefault() {
   registry.Register({"grid", GridSearch::ValidateSettings,
                      [](const Experiment& experiment, const SearchSpace& space) {
                        return std::make_unique<GridSearch>(space, RandomStateOf(experiment));
+                     }});
+  registry.Register({"sobol", SobolSearch::ValidateSettings,
+                     [](const Experiment& experiment, const SearchSpace& space) {
+                       return std::make_unique<SobolSearch>(space, RandomStateOf(experiment));
+                     }});
+  registry.Register({"bayesianoptimization", BayesianOptimization::ValidateSettings,
+                     [](const Experiment& experiment, const SearchSpace& space) {
+                       return std::make_unique<BayesianOptimization>(experiment, space);
                      }});
   return registry;
 }

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "suggestion/normal.h"
+
 namespace tuneup {
 
 namespace {
@@ -71,6 +73,47 @@ std::string SampleValue(const Parameter& p, Rng& rng) {
     if (count < INT64_MAX) return p.SteppedValue(rng.UniformInt(0, count - 1));
   }
   return p.FormatValue(SampleContinuous(p, rng));
+}
+
+std::string QuantileValue(const Parameter& p, double u) {
+  u = std::clamp(u, 0.0, std::nextafter(1.0, 0.0));
+  if (!p.is_numeric_range()) {
+    auto k = static_cast<size_t>(u * static_cast<double>(p.list.size()));
+    return p.list[std::min(k, p.list.size() - 1)];
+  }
+  if (p.min == p.max) return p.FormatValue(p.min);
+  if (p.step && p.distribution == Distribution::kUniform) {
+    int64_t count = p.StepCount();
+    if (count < INT64_MAX) {
+      auto k = static_cast<int64_t>(u * static_cast<double>(count));
+      return p.SteppedValue(std::min(k, count - 1));
+    }
+  }
+  const bool is_int = p.type == ParameterType::kInt;
+  double lo = is_int ? p.min - 0.5 : p.min;
+  double hi = is_int ? p.max + 0.5 : p.max;
+  if (p.is_log_scale()) lo = std::max(lo, p.min * 0.5);
+  double value = p.min;
+  switch (p.distribution) {
+    case Distribution::kUniform:
+      value = 2 * (lo / 2 + u * (hi / 2 - lo / 2));
+      break;
+    case Distribution::kLogUniform:
+      value = std::exp(std::log(lo) + u * (std::log(hi) - std::log(lo)));
+      break;
+    case Distribution::kNormal:
+    case Distribution::kLogNormal: {
+      bool log = p.distribution == Distribution::kLogNormal;
+      double mean = log ? (std::log(p.min) + std::log(p.max)) / 2 : p.min / 2 + p.max / 2;
+      double sigma = log ? (std::log(p.max) - std::log(p.min)) / 6 : (p.max / 2 - p.min / 2) / 3;
+      double a = ((log ? std::log(lo) : lo) - mean) / sigma;
+      double b = ((log ? std::log(hi) : hi) - mean) / sigma;
+      double z = NormalQuantile(NormalCdf(a) + u * (NormalCdf(b) - NormalCdf(a)));
+      value = log ? std::exp(mean + sigma * z) : mean + sigma * z;
+      break;
+    }
+  }
+  return p.FormatValue(std::clamp(value, p.min, p.max));
 }
 
 Assignment SampleAssignment(const SearchSpace& space, Rng& rng) {

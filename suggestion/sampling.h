@@ -24,4 +24,9 @@ std::string SampleValue(const Parameter& parameter, Rng& rng);
 // One value for every parameter of `space`, in order.
 Assignment SampleAssignment(const SearchSpace& space, Rng& rng);
 
+// The value of `parameter` at quantile `u` in [0, 1) of its distribution (the inverse CDF), with
+// the same semantics as SampleValue: SampleValue's distribution is QuantileValue of a uniform u.
+// Quasi-random designs (Sobol) map their points through this.
+std::string QuantileValue(const Parameter& parameter, double u);
+
 }  // namespace tuneup

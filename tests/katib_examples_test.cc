@@ -51,7 +51,7 @@ const std::map<std::string, Expectation>& Expectations() {
       {"early-stopping__median-stop.yaml", {Verdict::kUnsupported, {"spec.earlyStopping"}}},
       // A batch/v1 Job with a command and random search: nothing the manifest check defers.
       {"fpga__xgboost-example.yaml", {Verdict::kRunnable, {}}},
-      {"hp-tuning__bayesian-optimization.yaml", {Verdict::kUnsupported, {kAlgorithm}}},
+      {"hp-tuning__bayesian-optimization.yaml", {Verdict::kRunnable, {}}},
       {"hp-tuning__cma-es.yaml", {Verdict::kUnsupported, {kAlgorithm}}},
       {"hp-tuning__grid.yaml", {Verdict::kRunnable, {}}},
       {"hp-tuning__hyperband.yaml", {Verdict::kUnsupported, {kAlgorithm}}},
@@ -62,7 +62,7 @@ const std::map<std::string, Expectation>& Expectations() {
       // rejects ("should be less than or equal to spec.maxTrialCount"); Katib's e2e run overrides
       // both counts before submitting it. tuneup applies the same rule.
       {"hp-tuning__simple-pbt.yaml", {Verdict::kInvalid, {"spec.maxFailedTrialCount"}}},
-      {"hp-tuning__sobol.yaml", {Verdict::kUnsupported, {kAlgorithm}}},
+      {"hp-tuning__sobol.yaml", {Verdict::kRunnable, {}}},
       {"hp-tuning__tpe.yaml", {Verdict::kUnsupported, {kAlgorithm}}},
       {"kubeflow-training-operator__mpijob-horovod.yaml", {Verdict::kUnsupported, {kTrialKind}}},
       {"kubeflow-training-operator__pytorchjob-mnist.yaml", {Verdict::kUnsupported, {kTrialKind}}},
