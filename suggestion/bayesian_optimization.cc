@@ -45,7 +45,8 @@ BayesianOptimizationSettings BayesianOptimizationSettings::Read(const Experiment
                             "process (base_estimator GP)"});
     }
   }
-  if (auto n = reader.Int("n_initial_points", 0, 1'000'000)) settings.n_initial_points = static_cast<int>(*n);
+  if (auto n = reader.Int("n_initial_points", 0, 1'000'000))
+    settings.n_initial_points = static_cast<int>(*n);
   if (auto acq = reader.OneOf("acq_func", {"gp_hedge", "EI", "PI", "LCB", "EIps", "PIps"})) {
     if (*acq == "EI") settings.acquisition = AcquisitionKind::kExpectedImprovement;
     if (*acq == "PI") settings.acquisition = AcquisitionKind::kProbabilityOfImprovement;
@@ -71,7 +72,8 @@ BayesianOptimizationSettings BayesianOptimizationSettings::Read(const Experiment
   return settings;
 }
 
-BayesianOptimizationSettings BayesianOptimizationSettings::ReadOrThrow(const Experiment& experiment) {
+BayesianOptimizationSettings BayesianOptimizationSettings::ReadOrThrow(
+    const Experiment& experiment) {
   FieldErrors errors;
   BayesianOptimizationSettings settings = Read(experiment, errors);
   if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, errors.front().ToString());
@@ -137,13 +139,15 @@ void BayesianOptimization::Refit(
     options.restarts = 1;
     options.max_evaluations = 40;
   }
-  gp::Hyperparameters h = gp::FitHyperparameters(settings_.kernel, X, standardised, options, previous);
+  gp::Hyperparameters h =
+      gp::FitHyperparameters(settings_.kernel, X, standardised, options, previous);
   auto model = std::make_unique<gp::GaussianProcess>(settings_.kernel, d);
   model->Fit(X, y, h);
   model_ = std::move(model);
   fitted_size_ = static_cast<int>(n);
   modelled_.clear();
-  for (const auto& [name, observation] : observations) modelled_[name] = observation.y;
+  for (const auto& [name, observation] : observations)
+    modelled_[name] = observation.y;
 }
 
 void BayesianOptimization::UpdateModel(std::span<const Trial> trials) {
@@ -166,8 +170,8 @@ void BayesianOptimization::UpdateModel(std::span<const Trial> trials) {
     if (kept != modelled_.size()) extends = false;
   }
   const int n = static_cast<int>(observations.size());
-  bool refit = !extends || (!added.empty() && (n <= kAlwaysRefitUpTo ||
-                                               n >= kRefitGrowth * fitted_size_));
+  bool refit =
+      !extends || (!added.empty() && (n <= kAlwaysRefitUpTo || n >= kRefitGrowth * fitted_size_));
   if (n < 2) {
     model_.reset();
     modelled_.clear();
@@ -185,7 +189,8 @@ void BayesianOptimization::UpdateModel(std::span<const Trial> trials) {
   if ((refit || !added.empty()) && !hedge_points_.empty()) {
     // scikit-optimize's gp_hedge: each acquisition earns the (negated) posterior mean, under the
     // updated model, of the point it chose last time.
-    Eigen::MatrixXd points(transform_.dimensions(), static_cast<Eigen::Index>(hedge_points_.size()));
+    Eigen::MatrixXd points(transform_.dimensions(),
+                           static_cast<Eigen::Index>(hedge_points_.size()));
     for (size_t a = 0; a < hedge_points_.size(); ++a) {
       points.col(static_cast<Eigen::Index>(a)) = hedge_points_[a];
     }
@@ -199,11 +204,19 @@ void BayesianOptimization::UpdateModel(std::span<const Trial> trials) {
   best_ = outputs.size() > 0 ? outputs.minCoeff() : 0;
 }
 
+void BayesianOptimization::AddFantasy(const Eigen::VectorXd& x) {
+  model_->AddBelief(x);
+  // The believed outcome counts as observed, incumbent included: otherwise a belief below the
+  // best leaves its neighbours' expected improvement intact and the batch clusters around it.
+  best_ = std::min(best_, model_->standardised_outputs()[model_->size() - 1]);
+}
+
 AcquisitionKind BayesianOptimization::ChooseHedge(Rng& rng) const {
   double top = *std::max_element(hedge_gains_.begin(), hedge_gains_.end());
   std::array<double, 3> weights;
   double total = 0;
-  for (size_t a = 0; a < 3; ++a) total += weights[a] = std::exp(hedge_gains_[a] - top);
+  for (size_t a = 0; a < 3; ++a)
+    total += weights[a] = std::exp(hedge_gains_[a] - top);
   double u = rng.Uniform01() * total;
   for (size_t a = 0; a < 3; ++a) {
     if ((u -= weights[a]) < 0) return kAllAcquisitions[a];
@@ -266,17 +279,19 @@ std::optional<Assignment> BayesianOptimization::ProposeByModel(const std::set<st
 SuggestReply BayesianOptimization::Suggest(std::span<const Trial> trials, int count) {
   SuggestReply reply;
   std::set<std::string> tried;
-  for (const auto& trial : trials) tried.insert(AssignmentKey(trial.assignment));
+  for (const auto& trial : trials)
+    tried.insert(AssignmentKey(trial.assignment));
   const auto finite = transform_.finite_size();
   Rng rng(MixSeed(seed_, 0x626f0000ULL + trials.size()));
 
   UpdateModel(trials);
   // Trials still running are fantasies in the model, so proposals keep away from them.
   const int real_size = model_ ? model_->size() : 0;
+  const double real_best = best_;
   if (model_) {
     for (const auto& trial : trials) {
       if (!IsActive(trial.status)) continue;
-      if (auto x = transform_.Encode(trial.assignment)) model_->AddBelief(*x);
+      if (auto x = transform_.Encode(trial.assignment)) AddFantasy(*x);
     }
   }
   for (int i = 0; i < count; ++i) {
@@ -299,11 +314,12 @@ SuggestReply BayesianOptimization::Suggest(std::span<const Trial> trials, int co
     if (!chosen) break;  // a nearly exhausted finite space: try again next time
     tried.insert(AssignmentKey(*chosen));
     if (model_ && i + 1 < count) {  // the next proposal of this batch must keep away from it
-      if (auto x = transform_.Encode(*chosen)) model_->AddBelief(*x);
+      if (auto x = transform_.Encode(*chosen)) AddFantasy(*x);
     }
     reply.proposals.push_back({std::move(*chosen), {}});
   }
   if (model_) model_->Truncate(real_size);
+  best_ = real_best;
   if (finite && static_cast<int64_t>(tried.size()) >= *finite) reply.exhausted = true;
   return reply;
 }

@@ -77,7 +77,8 @@ class BayesianOptimization final : public Algorithm {
   };
 
   // The successful trials' observations, in trial order.
-  std::vector<std::pair<std::string, Observation>> Observations(std::span<const Trial> trials) const;
+  std::vector<std::pair<std::string, Observation>> Observations(
+      std::span<const Trial> trials) const;
   // Brings the model up to date with the successful trials (incrementally when it can).
   void UpdateModel(std::span<const Trial> trials);
   void Refit(const std::vector<std::pair<std::string, Observation>>& observations);
@@ -85,6 +86,8 @@ class BayesianOptimization final : public Algorithm {
   std::optional<Assignment> ProposeByModel(const std::set<std::string>& tried, Rng& rng,
                                            uint64_t stream);
   AcquisitionKind ChooseHedge(Rng& rng) const;
+  // A pending point enters the model at its predicted outcome (kriging believer).
+  void AddFantasy(const Eigen::VectorXd& x);
 
   BayesianOptimizationSettings settings_;
   bool maximize_ = false;

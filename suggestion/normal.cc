@@ -5,11 +5,16 @@
 
 namespace tuneup {
 
-double NormalCdf(double z) { return 0.5 * std::erfc(-z * M_SQRT1_2); }
+double NormalCdf(double z) {
+  return 0.5 * std::erfc(-z * M_SQRT1_2);
+}
 
 double NormalQuantile(double p) {
   if (p <= 0) return -std::numeric_limits<double>::infinity();
   if (p >= 1) return std::numeric_limits<double>::infinity();
+  // The upper half by symmetry: 1 - p is exact there, while the refinement below, done near
+  // Φ(x) = 1, would lose the digits of the tail.
+  if (p > 0.5) return -NormalQuantile(1 - p);
   // Acklam's rational approximation (relative error < 1.2e-9) ...
   static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
                                  -2.759285104469687e+02, 1.383577518672690e+02,
@@ -28,15 +33,11 @@ double NormalQuantile(double p) {
     double q = std::sqrt(-2 * std::log(p));
     x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
         ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  } else if (p <= 1 - kLow) {
+  } else {
     double q = p - 0.5;
     double r = q * q;
     x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-  } else {
-    double q = std::sqrt(-2 * std::log1p(-p));
-    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-        ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
   // ... refined by one Halley step on Φ(x) - p, which brings it to full precision.
   double e = NormalCdf(x) - p;

@@ -67,7 +67,7 @@ Eigen::VectorXd InverseLengthscales(const Hyperparameters& h) {
 // Factorises K + (noise + jitter) I, raising the jitter until it succeeds. Returns the jitter
 // used, or nullopt when even the largest fails.
 std::optional<double> FactoriseWithJitter(Eigen::MatrixXd& K, double noise, double signal,
-                                Eigen::LLT<Eigen::MatrixXd>& llt) {
+                                          Eigen::LLT<Eigen::MatrixXd>& llt) {
   for (double relative : kJitters) {
     double jitter = relative * signal;
     Eigen::MatrixXd A = K;
@@ -167,6 +167,7 @@ void GaussianProcess::Reserve(int capacity) {
   int grown = std::max(capacity + capacity / 8 + 16, static_cast<int>(X_.cols()) * 5 / 4);
   X_.conservativeResize(dimensions_, grown);
   y_.conservativeResize(grown);
+  noise_.conservativeResize(grown);
   Eigen::MatrixXd L(grown, grown);
   L.topLeftCorner(n_, n_) = L_.topLeftCorner(n_, n_);
   L_.swap(L);
@@ -183,6 +184,7 @@ void GaussianProcess::Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   double variance = n_ > 1 ? (y.array() - y_mean_).square().sum() / (n_ - 1) : 0;
   y_scale_ = variance > 1e-300 ? std::sqrt(variance) : 1;
   y_.head(n_) = (y.array() - y_mean_) / y_scale_;
+  noise_.head(n_).setConstant(std::exp(h_.log_noise_variance));
   Factorise();
 }
 
@@ -193,7 +195,6 @@ void GaussianProcess::Factorise() {
     return;
   }
   const double signal = std::exp(h_.log_signal_variance);
-  const double noise = std::exp(h_.log_noise_variance);
   // Factorised in place, in L_'s own storage: at thousands of observations the n x n matrices
   // are the process' memory, so no second copy is made (the kernel matrix is recomputed in the
   // rare case a larger jitter is needed).
@@ -201,7 +202,7 @@ void GaussianProcess::Factorise() {
     jitter_ = relative * signal;
     auto block = L_.topLeftCorner(n_, n_);
     KernelMatrixInto(kind_, h_, X_.leftCols(n_), X_.leftCols(n_), block);
-    block.diagonal().array() += noise + jitter_;
+    block.diagonal().array() += noise_.head(n_).array() + jitter_;
     Eigen::LLT<Eigen::Ref<Eigen::MatrixXd>> llt(block);
     if (llt.info() == Eigen::Success) break;
   }
@@ -216,13 +217,14 @@ void GaussianProcess::UpdateAlpha() {
   L_.topLeftCorner(n_, n_).transpose().triangularView<Eigen::Upper>().solveInPlace(alpha_);
 }
 
-void GaussianProcess::Add(const Eigen::VectorXd& x, double y) {
+void GaussianProcess::Add(const Eigen::VectorXd& x, double y,
+                          std::optional<double> noise_variance) {
   Reserve(n_ + 1);
   const double signal = std::exp(h_.log_signal_variance);
-  const double diagonal = signal + std::exp(h_.log_noise_variance) + jitter_;
-  Eigen::VectorXd k =
-      n_ > 0 ? Eigen::VectorXd(KernelMatrix(kind_, h_, X_.leftCols(n_), x).col(0))
-             : Eigen::VectorXd();
+  const double noise = noise_variance ? *noise_variance : std::exp(h_.log_noise_variance);
+  const double diagonal = signal + noise + jitter_;
+  Eigen::VectorXd k = n_ > 0 ? Eigen::VectorXd(KernelMatrix(kind_, h_, X_.leftCols(n_), x).col(0))
+                             : Eigen::VectorXd();
   Eigen::VectorXd l = L_.topLeftCorner(n_, n_).triangularView<Eigen::Lower>().solve(k);
   // A point (nearly) on top of another leaves nothing new to explain: keep the factor positive.
   double d2 = std::max(diagonal - l.squaredNorm(), 1e-10 * diagonal);
@@ -230,6 +232,7 @@ void GaussianProcess::Add(const Eigen::VectorXd& x, double y) {
   L_(n_, n_) = std::sqrt(d2);
   X_.col(n_) = x;
   y_[n_] = Standardise(y);
+  noise_[n_] = noise;
   ++n_;
   UpdateAlpha();
 }
@@ -237,7 +240,7 @@ void GaussianProcess::Add(const Eigen::VectorXd& x, double y) {
 void GaussianProcess::AddBelief(const Eigen::VectorXd& x) {
   Eigen::VectorXd mean, variance;
   Predict(x, mean, variance);
-  Add(x, Unstandardise(mean[0]));
+  Add(x, Unstandardise(mean[0]), 0.0);
 }
 
 void GaussianProcess::Truncate(int n) {
@@ -270,11 +273,11 @@ GaussianProcess GaussianProcess::Local(const Eigen::VectorXd& center, int size) 
   std::iota(order.begin(), order.end(), 0);
   if (k < n_) {
     Eigen::VectorXd inverse2 = (-2.0 * h_.log_lengthscales.array()).exp().matrix();
-    Eigen::VectorXd r2 = ((X_.leftCols(n_).colwise() - center).array().square().colwise() *
-                          inverse2.array())
-                             .colwise()
-                             .sum()
-                             .transpose();
+    Eigen::VectorXd r2 =
+        ((X_.leftCols(n_).colwise() - center).array().square().colwise() * inverse2.array())
+            .colwise()
+            .sum()
+            .transpose();
     std::nth_element(order.begin(), order.begin() + (k - 1), order.end(),
                      [&](int a, int b) { return r2[a] < r2[b]; });
   }
@@ -283,6 +286,7 @@ GaussianProcess GaussianProcess::Local(const Eigen::VectorXd& center, int size) 
   for (int i = 0; i < k; ++i) {
     local.X_.col(i) = X_.col(order[i]);
     local.y_[i] = y_[order[i]];
+    local.noise_[i] = noise_[order[i]];
   }
   local.Factorise();
   return local;
@@ -296,7 +300,6 @@ Eigen::VectorXd GaussianProcess::PredictMean(const Eigen::MatrixXd& Z) const {
 void GaussianProcess::Screen(const Eigen::MatrixXd& Z, int neighbours, Eigen::VectorXd& mean,
                              Eigen::VectorXd& variance_bound) const {
   const double signal = std::exp(h_.log_signal_variance);
-  const double noise = std::exp(h_.log_noise_variance) + jitter_;
   mean = Eigen::VectorXd::Zero(Z.cols());
   variance_bound = Eigen::VectorXd::Constant(Z.cols(), signal);
   if (n_ == 0) return;
@@ -305,10 +308,10 @@ void GaussianProcess::Screen(const Eigen::MatrixXd& Z, int neighbours, Eigen::Ve
   Eigen::MatrixXd Xs = Scaled(X_.leftCols(n_), inverse);
   Eigen::MatrixXd Zs = Scaled(Z, inverse);
   Eigen::MatrixXd R2 = SquaredDistances(Xs, Zs);  // n x m, one pass for mean and variance
-  std::vector<std::pair<double, int>> heap;  // the k nearest so far, farthest on top
+  std::vector<std::pair<double, int>> heap;       // the k nearest so far, farthest on top
   heap.reserve(static_cast<size_t>(k) + 1);
   Eigen::MatrixXd near(Xs.rows(), k);
-  Eigen::VectorXd kz(k);
+  Eigen::VectorXd kz(k), near_noise(k);
   for (Eigen::Index c = 0; c < Z.cols(); ++c) {
     heap.clear();
     for (int i = 0; i < n_; ++i) {
@@ -323,13 +326,15 @@ void GaussianProcess::Screen(const Eigen::MatrixXd& Z, int neighbours, Eigen::Ve
       }
     }
     for (int i = 0; i < k; ++i) {
-      near.col(i) = Xs.col(heap[static_cast<size_t>(i)].second);
+      const int index = heap[static_cast<size_t>(i)].second;
+      near.col(i) = Xs.col(index);
       kz[i] = heap[static_cast<size_t>(i)].first;
+      near_noise[i] = noise_[index] + jitter_;
     }
     ApplyKernel(kind_, signal, kz.array());
     Eigen::MatrixXd K = SquaredDistances(near, near);
     ApplyKernel(kind_, signal, K.array());
-    K.diagonal().array() += noise;
+    K.diagonal() += near_noise;
     Eigen::LLT<Eigen::MatrixXd> llt(K);
     if (llt.info() == Eigen::Success) {
       variance_bound[c] = std::max(signal - llt.matrixL().solve(kz).squaredNorm(), 0.0);
@@ -339,8 +344,8 @@ void GaussianProcess::Screen(const Eigen::MatrixXd& Z, int neighbours, Eigen::Ve
   mean.noalias() = R2.transpose() * alpha_;
 }
 
-void GaussianProcess::PredictWithGradient(const Eigen::VectorXd& z, double& mean,
-                                          double& variance, Eigen::VectorXd& mean_gradient,
+void GaussianProcess::PredictWithGradient(const Eigen::VectorXd& z, double& mean, double& variance,
+                                          Eigen::VectorXd& mean_gradient,
                                           Eigen::VectorXd& variance_gradient) const {
   const double signal = std::exp(h_.log_signal_variance);
   mean_gradient = Eigen::VectorXd::Zero(dimensions_);

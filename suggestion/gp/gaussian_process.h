@@ -50,9 +50,12 @@ class GaussianProcess {
   // hyperparameters, standardises y and factorises.
   void Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Hyperparameters& h);
 
-  // Adds one observation, keeping hyperparameters and standardisation: O(n²).
-  void Add(const Eigen::VectorXd& x, double y);
-  // Adds a fantasy at `x` whose output is the current posterior mean (kriging believer).
+  // Adds one observation, keeping hyperparameters and standardisation: O(n²). Its noise variance
+  // (standardised units) is the learned one unless given.
+  void Add(const Eigen::VectorXd& x, double y, std::optional<double> noise_variance = std::nullopt);
+  // Adds a fantasy at `x` whose output is the current posterior mean (kriging believer), without
+  // observation noise: the model then treats the outcome there as known. A noisy fantasy would
+  // change nothing where the model is already surer than the noise, and a batch would pile up.
   void AddBelief(const Eigen::VectorXd& x);
   // Forgets the observations after the first `n` (n <= size()).
   void Truncate(int n);
@@ -100,9 +103,10 @@ class GaussianProcess {
   int dimensions_;
   Hyperparameters h_;
   int n_ = 0;
-  Eigen::MatrixXd X_;  // dimensions x capacity
-  Eigen::VectorXd y_;  // standardised, capacity
-  Eigen::MatrixXd L_;  // capacity x capacity, lower Cholesky factor in the top-left n x n
+  Eigen::MatrixXd X_;      // dimensions x capacity
+  Eigen::VectorXd y_;      // standardised, capacity
+  Eigen::VectorXd noise_;  // each observation's noise variance (standardised units), capacity
+  Eigen::MatrixXd L_;      // capacity x capacity, lower Cholesky factor in the top-left n x n
   Eigen::VectorXd alpha_;  // K⁻¹ y for the first n
   double y_mean_ = 0;
   double y_scale_ = 1;
