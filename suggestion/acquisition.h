@@ -13,7 +13,11 @@
 
 namespace tuneup {
 
-enum class AcquisitionKind { kExpectedImprovement, kProbabilityOfImprovement, kLowerConfidenceBound };
+enum class AcquisitionKind {
+  kExpectedImprovement,
+  kProbabilityOfImprovement,
+  kLowerConfidenceBound
+};
 
 inline constexpr std::array<AcquisitionKind, 3> kAllAcquisitions = {
     AcquisitionKind::kExpectedImprovement, AcquisitionKind::kProbabilityOfImprovement,

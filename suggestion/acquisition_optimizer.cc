@@ -54,10 +54,12 @@ CandidatePool MakeCandidates(const gp::GaussianProcess& model, const SpaceTransf
   pool.points.resize(d, options.global + local);
   if (d <= SobolSequence::kMaxDimensions) {
     SobolSequence sobol(d, rng.NextU64());
-    for (int i = 0; i < options.global; ++i) sobol.Point(static_cast<uint64_t>(i), pool.points.col(i).data());
+    for (int i = 0; i < options.global; ++i)
+      sobol.Point(static_cast<uint64_t>(i), pool.points.col(i).data());
   } else {
     for (int i = 0; i < options.global; ++i) {
-      for (int j = 0; j < d; ++j) pool.points(j, i) = rng.Uniform01();
+      for (int j = 0; j < d; ++j)
+        pool.points(j, i) = rng.Uniform01();
     }
   }
   auto inputs = model.inputs();
@@ -95,8 +97,9 @@ std::vector<ScoredPoint> RankCandidates(const gp::GaussianProcess& model,
   std::vector<size_t> order(m);
   std::iota(order.begin(), order.end(), 0);
   std::vector<double> scores(m);
-  for (size_t i = 0; i < m; ++i) scores[i] = score(i);
-  // The best screened candidates get their exact variance (computed once per pool).
+  for (size_t i = 0; i < m; ++i)
+    scores[i] = score(i);
+  // The best screened candidates get their exact posterior (computed once per pool).
   const size_t top = std::min(static_cast<size_t>(std::max(refine, 0)), m);
   std::partial_sort(order.begin(), order.begin() + top, order.end(),
                     [&](size_t a, size_t b) { return scores[a] > scores[b]; });
@@ -112,6 +115,7 @@ std::vector<ScoredPoint> RankCandidates(const gp::GaussianProcess& model,
     Eigen::VectorXd mean, variance;
     model.Predict(points, mean, variance);
     for (size_t i = 0; i < inexact.size(); ++i) {
+      pool.mean[inexact[i]] = mean[static_cast<Eigen::Index>(i)];
       pool.variance[inexact[i]] = variance[static_cast<Eigen::Index>(i)];
       pool.exact[static_cast<size_t>(inexact[i])] = true;
       scores[static_cast<size_t>(inexact[i])] = score(static_cast<size_t>(inexact[i]));

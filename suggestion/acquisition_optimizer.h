@@ -3,10 +3,10 @@
 // Candidates: scrambled Sobol points over the whole cube plus Gaussian perturbations of the best
 // observed points (most improvement is found near them), all snapped onto feasible points. With
 // a small model their posterior is computed exactly in one batched prediction. With a large one
-// (O(n²) per candidate would dominate), they are screened with the exact mean and an upper bound
-// on the variance from their nearest observations, and only the best few get the exact
-// variance. With polishing (scikit-optimize's acq_optimizer "lbfgs"), L-BFGS then climbs the
-// acquisition from the best candidates with analytic gradients; the climbed points are snapped
+// (O(n²) per candidate would dominate), they are screened with the posterior given their nearest
+// observations (an approximate mean, an upper bound on the variance), and only the best few get
+// the exact posterior. With polishing (scikit-optimize's acq_optimizer "lbfgs"), L-BFGS then climbs
+// the acquisition from the best candidates with analytic gradients; the climbed points are snapped
 // and scored as candidates too.
 #pragma once
 
@@ -28,9 +28,10 @@ struct ScoredPoint {
 
 struct CandidatePool {
   Eigen::MatrixXd points;  // columns: feasible points
-  Eigen::VectorXd mean;    // posterior, standardised (exact)
+  Eigen::VectorXd mean;    // posterior, standardised
   Eigen::VectorXd variance;
-  std::vector<bool> exact;  // whether variance[i] is exact (else an upper bound)
+  // Whether mean[i] and variance[i] are exact (else the screening approximation and bound).
+  std::vector<bool> exact;
 };
 
 struct CandidateOptions {
@@ -38,7 +39,7 @@ struct CandidateOptions {
   int local = 512;    // perturbations of the incumbents
   int incumbents = 5;
   double local_scale = 0.05;  // standard deviation of the perturbations, in cube units
-  int exact_up_to = 450;      // observations up to which every candidate gets the exact variance
+  int exact_up_to = 450;      // observations up to which every candidate gets the exact posterior
   int neighbours = 24;        // observations behind the screening variance of larger models
   uint64_t seed = 0;
 };
@@ -58,7 +59,7 @@ struct PolishOptions {
 
 // The candidates ranked by `kind` (best first, at most `keep`), after polishing when `polish` is
 // given. `best` is the lowest standardised output observed. Screened candidates that make the
-// top `refine` get their exact variance, which is kept in `pool` for later rankings.
+// top `refine` get their exact posterior, which is kept in `pool` for later rankings.
 std::vector<ScoredPoint> RankCandidates(const gp::GaussianProcess& model,
                                         const SpaceTransform& space, CandidatePool& pool,
                                         AcquisitionKind kind, const AcquisitionSettings& settings,

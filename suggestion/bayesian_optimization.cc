@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include "suggestion/acquisition_optimizer.h"
 #include "suggestion/gp/hyperparameters.h"
@@ -16,12 +17,14 @@ namespace {
 constexpr int kAlwaysRefitUpTo = 30;
 // ... and afterwards whenever the data have grown by this factor since the last fit.
 constexpr double kRefitGrowth = 1.1;
-// Candidates drawn per suggestion. Scoring one exactly costs O(n²), screening one O(n) (see
-// acquisition_optimizer.h), so fewer are drawn as the model grows, never fewer than the minimum
-// (the space must still be covered).
-constexpr int kExactScoringUpTo = 200;      // observations
-constexpr double kExactBudget = 5e7;        // n² * candidates while scoring exactly
-constexpr double kScreeningBudget = 1.5e5;  // n * candidates while screening
+// Candidates drawn per suggestion. Scoring one exactly costs O(n²); screening one costs about as
+// much as n + 1000 distance computations (its n distances, then a small model of its nearest
+// observations; see acquisition_optimizer.h). Fewer are drawn as the model grows, never fewer
+// than the minimum (the space must still be covered).
+constexpr int kExactScoringUpTo = 200;    // observations
+constexpr double kExactBudget = 2e7;      // n² * candidates while scoring exactly
+constexpr double kScreeningBudget = 3e5;  // (n + overhead) * candidates while screening
+constexpr double kScreeningOverhead = 1000;
 constexpr int kMaxCandidates = 1536;
 constexpr int kMinCandidates = 128;
 // Ranked candidates kept so a tried one can be passed over for the next best.
@@ -102,18 +105,29 @@ BayesianOptimization::BayesianOptimization(const Experiment& experiment, const S
 BayesianOptimization::~BayesianOptimization() = default;
 
 std::vector<std::pair<std::string, BayesianOptimization::Observation>>
-BayesianOptimization::Observations(std::span<const Trial> trials) const {
+BayesianOptimization::Observations(std::span<const Trial> trials) {
   std::vector<std::pair<std::string, Observation>> observations;
   for (const auto& trial : trials) {
     if (trial.status != TrialStatus::kSucceeded || !trial.objective ||
         !std::isfinite(*trial.objective)) {
       continue;
     }
-    auto x = transform_.Encode(trial.assignment);
+    const auto& x = Known(trial).x;
     if (!x) continue;  // made by hand outside the space: nothing the model can place
     observations.push_back({trial.name, {*x, maximize_ ? -*trial.objective : *trial.objective}});
   }
   return observations;
+}
+
+const BayesianOptimization::KnownTrial& BayesianOptimization::Known(const Trial& trial) {
+  auto it = known_.find(trial.name);
+  if (it == known_.end()) {
+    it = known_
+             .emplace(trial.name, KnownTrial{AssignmentKey(trial.assignment),
+                                             transform_.Encode(trial.assignment)})
+             .first;
+  }
+  return it->second;
 }
 
 void BayesianOptimization::Refit(
@@ -224,12 +238,12 @@ AcquisitionKind BayesianOptimization::ChooseHedge(Rng& rng) const {
   return kAllAcquisitions[2];
 }
 
-std::optional<Assignment> BayesianOptimization::ProposeByModel(const std::set<std::string>& tried,
-                                                               Rng& rng, uint64_t stream) {
+std::optional<Assignment> BayesianOptimization::ProposeByModel(const KeySet& tried, Rng& rng,
+                                                               uint64_t stream) {
   const int n = model_->size();
   const double size = std::max(static_cast<double>(n), 1.0);
-  const double budget =
-      n <= kExactScoringUpTo ? kExactBudget / (size * size) : kScreeningBudget / size;
+  const double budget = n <= kExactScoringUpTo ? kExactBudget / (size * size)
+                                               : kScreeningBudget / (size + kScreeningOverhead);
   const int total = std::clamp(static_cast<int>(budget), kMinCandidates, kMaxCandidates);
   CandidateOptions candidates;
   candidates.exact_up_to = kExactScoringUpTo;
@@ -243,10 +257,10 @@ std::optional<Assignment> BayesianOptimization::ProposeByModel(const std::set<st
                  transform_.all_continuous());
   // Each climb step costs O(n²): fewer, shorter climbs as the model grows.
   PolishOptions polish_options;
-  polish_options.starts = n > 1000 ? 1 : n > 300 ? 2 : 5;
-  polish_options.max_evaluations = n > 1000 ? 12 : n > 300 ? 20 : 40;
+  polish_options.starts = n > 500 ? 1 : n > 200 ? 2 : 5;
+  polish_options.max_evaluations = n > 1000 ? 12 : n > 200 ? 20 : 40;
   polish_options.local_size = 160;
-  // Screened candidates given the exact variance (O(n²) each) per acquisition.
+  // Screened candidates given the exact posterior (O(n²) each) per acquisition.
   const int refine = n > 500 ? 8 : 16;
 
   AcquisitionKind kind;
@@ -278,9 +292,13 @@ std::optional<Assignment> BayesianOptimization::ProposeByModel(const std::set<st
 
 SuggestReply BayesianOptimization::Suggest(std::span<const Trial> trials, int count) {
   SuggestReply reply;
-  std::set<std::string> tried;
+  // Keys of every assignment tried, and of this batch's proposals (kept in a deque: the set views
+  // them, so they must not move).
+  KeySet tried;
+  tried.reserve(trials.size() + static_cast<size_t>(std::max(count, 0)));
   for (const auto& trial : trials)
-    tried.insert(AssignmentKey(trial.assignment));
+    tried.insert(Known(trial).key);
+  std::deque<std::string> batch_keys;
   const auto finite = transform_.finite_size();
   Rng rng(MixSeed(seed_, 0x626f0000ULL + trials.size()));
 
@@ -312,7 +330,7 @@ SuggestReply BayesianOptimization::Suggest(std::span<const Trial> trials, int co
       if (!tried.count(AssignmentKey(point))) chosen = point;
     }
     if (!chosen) break;  // a nearly exhausted finite space: try again next time
-    tried.insert(AssignmentKey(*chosen));
+    tried.insert(batch_keys.emplace_back(AssignmentKey(*chosen)));
     if (model_ && i + 1 < count) {  // the next proposal of this batch must keep away from it
       if (auto x = transform_.Encode(*chosen)) AddFantasy(*x);
     }

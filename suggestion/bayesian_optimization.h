@@ -21,7 +21,7 @@
 //
 // Cost: the model is kept between calls and grows by O(n²) per new observation; hyperparameters
 // are refitted when new data arrive while n <= 30 and then each time n has grown by 10%, on a
-// subset of at most 300 observations. gp_hedge's portfolio gains are kept in memory (as in
+// subset of at most 200 observations. gp_hedge's portfolio gains are kept in memory (as in
 // scikit-optimize's Optimizer) and start again from zero when tuneup restarts.
 #pragma once
 
@@ -29,8 +29,10 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "suggestion/acquisition.h"
@@ -76,15 +78,21 @@ class BayesianOptimization final : public Algorithm {
     double y = 0;  // minimised: the objective, negated when maximising
   };
 
+  // What is derived from a trial's assignment, once per trial (an assignment never changes).
+  struct KnownTrial {
+    std::string key;                   // AssignmentKey
+    std::optional<Eigen::VectorXd> x;  // the point; nullopt when outside the space
+  };
+  using KeySet = std::unordered_set<std::string_view>;
+
+  const KnownTrial& Known(const Trial& trial);
   // The successful trials' observations, in trial order.
-  std::vector<std::pair<std::string, Observation>> Observations(
-      std::span<const Trial> trials) const;
+  std::vector<std::pair<std::string, Observation>> Observations(std::span<const Trial> trials);
   // Brings the model up to date with the successful trials (incrementally when it can).
   void UpdateModel(std::span<const Trial> trials);
   void Refit(const std::vector<std::pair<std::string, Observation>>& observations);
   // The next point by the acquisition function(s); nullopt when every candidate was tried.
-  std::optional<Assignment> ProposeByModel(const std::set<std::string>& tried, Rng& rng,
-                                           uint64_t stream);
+  std::optional<Assignment> ProposeByModel(const KeySet& tried, Rng& rng, uint64_t stream);
   AcquisitionKind ChooseHedge(Rng& rng) const;
   // A pending point enters the model at its predicted outcome (kriging believer).
   void AddFantasy(const Eigen::VectorXd& x);
@@ -96,6 +104,7 @@ class BayesianOptimization final : public Algorithm {
   SpaceTransform transform_;
   SobolDesign design_;  // the initial design
 
+  std::unordered_map<std::string, KnownTrial> known_;  // by trial name
   std::unique_ptr<gp::GaussianProcess> model_;
   std::map<std::string, double> modelled_;  // trial name -> y in the model
   int fitted_size_ = 0;                     // observations at the last hyperparameter fit

@@ -16,5 +16,7 @@ double NormalQuantile(double p);
 #include <cmath>
 
 namespace tuneup {
-inline double NormalPdf(double z) { return kInvSqrt2Pi * std::exp(-0.5 * z * z); }
+inline double NormalPdf(double z) {
+  return kInvSqrt2Pi * std::exp(-0.5 * z * z);
+}
 }  // namespace tuneup

@@ -24,15 +24,18 @@ const std::vector<DirectionEntry>& DirectionTable() {
   return table;
 }
 
-// The 32 direction numbers of dimension `d`, as binary fractions with the first digit in the top bit.
+// The 32 direction numbers of dimension `d`, as binary fractions with the first digit in the top
+// bit.
 void Directions(int d, uint32_t* v) {
   if (d == 0) {
-    for (int j = 0; j < kBits; ++j) v[j] = uint32_t{1} << (kBits - 1 - j);
+    for (int j = 0; j < kBits; ++j)
+      v[j] = uint32_t{1} << (kBits - 1 - j);
     return;
   }
   const DirectionEntry& entry = DirectionTable()[d];
   const int s = std::bit_width(entry.polynomial) - 1;  // the polynomial's degree
-  for (int j = 0; j < s && j < kBits; ++j) v[j] = entry.initial[j] << (kBits - 1 - j);
+  for (int j = 0; j < s && j < kBits; ++j)
+    v[j] = entry.initial[j] << (kBits - 1 - j);
   for (int j = s; j < kBits; ++j) {
     uint32_t value = v[j - s] ^ (v[j - s] >> s);
     for (int k = 1; k < s; ++k) {
@@ -58,13 +61,14 @@ uint32_t Scramble(uint32_t v, const uint32_t* rows) {
 SobolSequence::SobolSequence(int dimensions, std::optional<uint64_t> scramble_seed)
     : dimensions_(dimensions) {
   if (dimensions <= 0 || dimensions > kMaxDimensions) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "Sobol points need between 1 and " + std::to_string(kMaxDimensions) +
-                    " dimensions, not " + std::to_string(dimensions));
+    throw Error(ErrorCode::kInvalidArgument, "Sobol points need between 1 and " +
+                                                 std::to_string(kMaxDimensions) +
+                                                 " dimensions, not " + std::to_string(dimensions));
   }
   directions_.resize(static_cast<size_t>(dimensions) * kBits);
   shift_.assign(dimensions, 0);
-  for (int d = 0; d < dimensions; ++d) Directions(d, &directions_[static_cast<size_t>(d) * kBits]);
+  for (int d = 0; d < dimensions; ++d)
+    Directions(d, &directions_[static_cast<size_t>(d) * kBits]);
   if (!scramble_seed) return;
   Rng rng(MixSeed(*scramble_seed, 0x736f626f6cULL));
   uint32_t rows[kBits];
@@ -75,7 +79,8 @@ SobolSequence::SobolSequence(int dimensions, std::optional<uint64_t> scramble_se
       rows[r] = below | (uint32_t{1} << (kBits - 1 - r));
     }
     uint32_t* v = &directions_[static_cast<size_t>(d) * kBits];
-    for (int j = 0; j < kBits; ++j) v[j] = Scramble(v[j], rows);
+    for (int j = 0; j < kBits; ++j)
+      v[j] = Scramble(v[j], rows);
     shift_[d] = static_cast<uint32_t>(rng.NextU64());
   }
 }

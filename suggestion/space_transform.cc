@@ -46,9 +46,11 @@ SpaceTransform::SpaceTransform(const SearchSpace& space) {
         all_continuous_ = false;
       } else {
         finite = false;
+        block.continuous = parameter.type == ParameterType::kDouble && block.hi > block.lo;
       }
     }
-    if (finite) size = (count > 0 && size <= kMaxFiniteSize / count) ? size * count : kMaxFiniteSize;
+    if (finite)
+      size = (count > 0 && size <= kMaxFiniteSize / count) ? size * count : kMaxFiniteSize;
     dimensions_ += block.width;
     blocks_.push_back(std::move(block));
   }
@@ -74,7 +76,8 @@ bool SpaceTransform::EncodeValue(const Block& block, const std::string& value, d
   if (p.type == ParameterType::kCategorical) {
     auto it = std::find(block.values.begin(), block.values.end(), value);
     if (it == block.values.end()) return false;
-    for (int i = 0; i < block.width; ++i) x[i] = 0;
+    for (int i = 0; i < block.width; ++i)
+      x[i] = 0;
     x[it - block.values.begin()] = 1;
     return true;
   }
@@ -134,6 +137,13 @@ Assignment SpaceTransform::Decode(const Eigen::VectorXd& x) const {
 Eigen::VectorXd SpaceTransform::Snap(const Eigen::VectorXd& x) const {
   Eigen::VectorXd snapped(dimensions_);
   for (const auto& block : blocks_) {
+    if (block.continuous) {
+      // Every value is feasible: only clamping changes the point. (Through the text a trial
+      // would see, the coordinate could move by an ulp; the acquisition optimiser snaps
+      // thousands of candidates per suggestion, and formatting them cost more than scoring.)
+      snapped[block.offset] = std::clamp(x[block.offset], 0.0, 1.0);
+      continue;
+    }
     std::string value = DecodeValue(block, x.data() + block.offset);
     EncodeValue(block, value, snapped.data() + block.offset);
   }

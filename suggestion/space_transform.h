@@ -5,10 +5,12 @@
 //  - double and int: one coordinate, linear in the value, or in log(value) for logUniform and
 //    logNormal; decoding rounds to the nearest feasible value (the nearest int, or the nearest
 //    min + k * step);
-//  - discrete: one coordinate, linear in the numeric value; decoding picks the nearest listed value;
+//  - discrete: one coordinate, linear in the numeric value; decoding picks the nearest listed
+//  value;
 //  - categorical: one coordinate per distinct value (one-hot); decoding picks the largest.
-// Snap(x) = Encode(Decode(x)) moves any point of the cube onto a feasible one, so a model is only
-// ever asked about points a trial could really run.
+// Snap(x) moves any point of the cube onto a feasible one, so a model is only ever asked about
+// points a trial could really run: Encode(Decode(x)), except that a continuous double's coordinate
+// is only clamped (not rounded through its decimal text).
 #pragma once
 
 #include <optional>
@@ -38,17 +40,18 @@ class SpaceTransform {
   std::optional<Eigen::VectorXd> Encode(const Assignment& assignment) const;
   // The feasible assignment nearest to `x` (coordinates outside [0, 1] are clamped).
   Assignment Decode(const Eigen::VectorXd& x) const;
-  // Encode(Decode(x)).
+  // The feasible point nearest to `x`; Decode(Snap(x)) == Decode(x).
   Eigen::VectorXd Snap(const Eigen::VectorXd& x) const;
 
  private:
   struct Block {
     Parameter parameter;
-    int offset = 0;          // first coordinate
-    int width = 1;           // coordinates (one-hot width for categoricals)
-    double lo = 0, hi = 0;   // range in the transformed (maybe log) scale
+    int offset = 0;                   // first coordinate
+    int width = 1;                    // coordinates (one-hot width for categoricals)
+    double lo = 0, hi = 0;            // range in the transformed (maybe log) scale
     std::vector<std::string> values;  // categorical: distinct values; discrete: listed values
     std::vector<double> numbers;      // discrete: numeric values
+    bool continuous = false;          // a double without a step: every value in range is feasible
   };
 
   double Forward(const Block& block, double value) const;

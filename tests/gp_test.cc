@@ -259,7 +259,7 @@ TEST_P(GaussianProcessTest, TruncateForgetsFantasiesExactly) {
   EXPECT_LT((variance - before_variance).cwiseAbs().maxCoeff(), 1e-12);
 }
 
-TEST_P(GaussianProcessTest, ScreeningGivesTheExactMeanAndAnUpperBoundOnTheVariance) {
+TEST_P(GaussianProcessTest, ScreeningApproximatesTheMeanAndBoundsTheVariance) {
   const int d = 3;
   Eigen::MatrixXd X = RandomPoints(d, 200, 15);
   GaussianProcess gp(GetParam(), d);
@@ -269,12 +269,16 @@ TEST_P(GaussianProcessTest, ScreeningGivesTheExactMeanAndAnUpperBoundOnTheVarian
   gp.Predict(Z, mean, variance);
   gp.Screen(Z, 24, screened_mean, bound);
   for (int j = 0; j < 50; ++j) {
-    EXPECT_NEAR(screened_mean[j], mean[j], 1e-9);
     EXPECT_GE(bound[j], variance[j] - 1e-12);
+    // The nearest 24 of 200 points carry most of what the data say about a point's mean (in
+    // standardised units: a tenth of the outputs' spread at worst, far less on average).
+    EXPECT_NEAR(screened_mean[j], mean[j], 0.1) << j;
   }
-  // With every observation as a neighbour, the bound is the exact variance.
+  EXPECT_LT((screened_mean - mean).cwiseAbs().mean(), 0.02);
+  // With every observation as a neighbour, the screening posterior is the exact one.
   gp.Screen(Z, 200, screened_mean, bound);
   EXPECT_LT((bound - variance).cwiseAbs().maxCoeff(), 1e-8);
+  EXPECT_LT((screened_mean - mean).cwiseAbs().maxCoeff(), 1e-8);
 }
 
 TEST_P(GaussianProcessTest, LocalModelAgreesNearItsCenter) {

@@ -36,7 +36,10 @@ void ApplyKernel(KernelKind kind, double signal, Eigen::ArrayBase<Derived>&& r2)
   if (kind == KernelKind::kRbf) {
     r2 = signal * (-0.5 * r2).exp();
   } else {
-    r2 = signal * (1.0 + kSqrt5 * r2.sqrt() + (5.0 / 3.0) * r2) * (-kSqrt5 * r2.sqrt()).exp();
+    // r = sqrt(5) |x - x'| / l once, in place (Eigen would evaluate a repeated sqrt twice):
+    // k = signal (1 + r + r²/3) exp(-r).
+    r2 = (5.0 * r2).sqrt();
+    r2 = signal * (1.0 + r2 + (1.0 / 3.0) * r2.square()) * (-r2).exp();
   }
 }
 
@@ -47,7 +50,8 @@ void ApplyKernelSlope(KernelKind kind, double signal, Eigen::ArrayBase<Derived>&
   if (kind == KernelKind::kRbf) {
     r2 = signal * (-0.5 * r2).exp();
   } else {
-    r2 = signal * (5.0 / 3.0) * (1.0 + kSqrt5 * r2.sqrt()) * (-kSqrt5 * r2.sqrt()).exp();
+    r2 = (5.0 * r2).sqrt();
+    r2 = signal * (5.0 / 3.0) * (1.0 + r2) * (-r2).exp();
   }
 }
 
@@ -307,15 +311,21 @@ void GaussianProcess::Screen(const Eigen::MatrixXd& Z, int neighbours, Eigen::Ve
   Eigen::VectorXd inverse = InverseLengthscales(h_);
   Eigen::MatrixXd Xs = Scaled(X_.leftCols(n_), inverse);
   Eigen::MatrixXd Zs = Scaled(Z, inverse);
-  Eigen::MatrixXd R2 = SquaredDistances(Xs, Zs);  // n x m, one pass for mean and variance
-  std::vector<std::pair<double, int>> heap;       // the k nearest so far, farthest on top
+  std::vector<std::pair<double, int>> heap;  // the k nearest so far, farthest on top
   heap.reserve(static_cast<size_t>(k) + 1);
+  // Per-candidate work is small: everything is allocated once, outside the loop, and distances
+  // are computed one candidate at a time (an n x m distance matrix would be megabytes of fresh
+  // pages on every call).
+  Eigen::VectorXd r2s(n_);
   Eigen::MatrixXd near(Xs.rows(), k);
-  Eigen::VectorXd kz(k), near_noise(k);
+  Eigen::MatrixXd K(k, k);
+  Eigen::LLT<Eigen::MatrixXd> llt(k);
+  Eigen::VectorXd kz(k), near_noise(k), near_y(k);
   for (Eigen::Index c = 0; c < Z.cols(); ++c) {
     heap.clear();
+    r2s.noalias() = (Xs.colwise() - Zs.col(c)).colwise().squaredNorm().transpose();
     for (int i = 0; i < n_; ++i) {
-      double r2 = R2(i, c);
+      double r2 = r2s[i];
       if (static_cast<int>(heap.size()) < k) {
         heap.emplace_back(r2, i);
         std::push_heap(heap.begin(), heap.end());
@@ -330,18 +340,24 @@ void GaussianProcess::Screen(const Eigen::MatrixXd& Z, int neighbours, Eigen::Ve
       near.col(i) = Xs.col(index);
       kz[i] = heap[static_cast<size_t>(i)].first;
       near_noise[i] = noise_[index] + jitter_;
+      near_y[i] = y_[index];
+    }
+    // Squared distances among the neighbours, lower triangle (LLT reads only that).
+    for (int a = 0; a < k; ++a) {
+      for (int b = a; b < k; ++b)
+        K(b, a) = (near.col(b) - near.col(a)).squaredNorm();
     }
     ApplyKernel(kind_, signal, kz.array());
-    Eigen::MatrixXd K = SquaredDistances(near, near);
     ApplyKernel(kind_, signal, K.array());
     K.diagonal() += near_noise;
-    Eigen::LLT<Eigen::MatrixXd> llt(K);
+    llt.compute(K);
     if (llt.info() == Eigen::Success) {
-      variance_bound[c] = std::max(signal - llt.matrixL().solve(kz).squaredNorm(), 0.0);
-    }  // else the prior variance stays: always an upper bound
+      llt.matrixL().solveInPlace(kz);
+      llt.matrixL().solveInPlace(near_y);
+      variance_bound[c] = std::max(signal - kz.squaredNorm(), 0.0);
+      mean[c] = kz.dot(near_y);
+    }  // else the prior stays: the variance is still an upper bound
   }
-  ApplyKernel(kind_, signal, R2.array());
-  mean.noalias() = R2.transpose() * alpha_;
 }
 
 void GaussianProcess::PredictWithGradient(const Eigen::VectorXd& z, double& mean, double& variance,

@@ -77,13 +77,13 @@ class GaussianProcess {
   void Predict(const Eigen::MatrixXd& Z, Eigen::VectorXd& mean, Eigen::VectorXd& variance) const;
   // Posterior mean only (O(n) per point).
   Eigen::VectorXd PredictMean(const Eigen::MatrixXd& Z) const;
-  // The exact posterior mean and an upper bound on the latent variance at each column of Z: the
-  // variance given only the `neighbours` observations nearest to it (in length-scale units).
-  // Conditioning on fewer data never lowers the variance, so it is an upper bound, and close to
-  // the exact value when the neighbours carry nearly all the information. O(n + neighbours³) per
-  // point instead of O(n²): for screening many candidates before the exact variance of the best
-  // is computed.
-  void Screen(const Eigen::MatrixXd& Z, int neighbours, Eigen::VectorXd& mean,
+  // The posterior given only the `neighbours` observations nearest to each column of Z (in
+  // length-scale units): its variance is an upper bound on the exact latent variance
+  // (conditioning on fewer data never lowers it) and its mean an approximation of the exact
+  // mean, both close to exact when the neighbours carry nearly all the information. O(n·d +
+  // neighbours³) per point instead of O(n²) (and no kernel evaluation against all n): for
+  // screening many candidates before the best few get the exact posterior.
+  void Screen(const Eigen::MatrixXd& Z, int neighbours, Eigen::VectorXd& approximate_mean,
               Eigen::VectorXd& variance_bound) const;
   // A model with the same hyperparameters and standardisation holding only the `size`
   // observations nearest to `center` (in length-scale units): for work that is local anyway

@@ -46,13 +46,14 @@ std::vector<Eigen::Index> Subset(const Eigen::VectorXd& y, int max_points, Rng& 
   std::vector<Eigen::Index> order(y.size());
   std::iota(order.begin(), order.end(), 0);
   if (y.size() <= max_points) return order;
-  std::sort(order.begin(), order.end(), [&](Eigen::Index a, Eigen::Index b) { return y[a] < y[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](Eigen::Index a, Eigen::Index b) { return y[a] < y[b]; });
   const size_t best = static_cast<size_t>(max_points / 4);
   std::vector<Eigen::Index> chosen(order.begin(), order.begin() + best);
   std::vector<Eigen::Index> rest(order.begin() + best, order.end());
   for (size_t i = 0; chosen.size() < static_cast<size_t>(max_points); ++i) {
-    auto j = static_cast<size_t>(rng.UniformInt(static_cast<int64_t>(i),
-                                                static_cast<int64_t>(rest.size()) - 1));
+    auto j = static_cast<size_t>(
+        rng.UniformInt(static_cast<int64_t>(i), static_cast<int64_t>(rest.size()) - 1));
     std::swap(rest[i], rest[j]);
     chosen.push_back(rest[i]);
   }
@@ -111,8 +112,8 @@ Hyperparameters FitHyperparameters(KernelKind kind, const Eigen::MatrixXd& X,
   for (int r = 0; r < options.restarts; ++r) {
     Eigen::VectorXd start(prior.mean.size());
     for (Eigen::Index j = 0; j < start.size(); ++j) {
-      start[j] = std::clamp(prior.mean[j] + prior.sd[j] * rng.Normal(), prior.lower[j],
-                            prior.upper[j]);
+      start[j] =
+          std::clamp(prior.mean[j] + prior.sd[j] * rng.Normal(), prior.lower[j], prior.upper[j]);
     }
     starts.push_back(start);
   }
@@ -130,7 +131,8 @@ Hyperparameters FitHyperparameters(KernelKind kind, const Eigen::MatrixXd& X,
     optimiser.set_maxeval(options.max_evaluations);
     optimiser.set_ftol_rel(1e-7);
     std::vector<double> x(start.data(), start.data() + n);
-    for (unsigned j = 0; j < n; ++j) x[j] = std::clamp(x[j], lower[j], upper[j]);
+    for (unsigned j = 0; j < n; ++j)
+      x[j] = std::clamp(x[j], lower[j], upper[j]);
     double value = std::numeric_limits<double>::infinity();
     try {
       optimiser.optimize(x, value);

@@ -13,10 +13,10 @@
 namespace tuneup::gp {
 
 struct FitOptions {
-  int restarts = 3;              // starts besides the prior mode (and the previous optimum)
-  int max_evaluations = 60;      // per start
-  int max_points = 200;          // larger data sets are fitted on a subset (the best and a sample)
-  uint64_t seed = 0;             // for the restarts and the subset
+  int restarts = 3;          // starts besides the prior mode (and the previous optimum)
+  int max_evaluations = 60;  // per start
+  int max_points = 200;      // larger data sets are fitted on a subset (the best and a sample)
+  uint64_t seed = 0;         // for the restarts and the subset
 };
 
 // Independent Gaussian priors on the log hyperparameters (inputs in [0, 1], outputs standardised):
