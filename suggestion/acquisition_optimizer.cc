@@ -1,6 +1,7 @@
 #include "suggestion/acquisition_optimizer.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <numeric>
 #include <optional>
 #include <vector>
@@ -101,7 +102,7 @@ std::vector<ScoredPoint> RankCandidates(const gp::GaussianProcess& model,
     scores[i] = score(i);
   // The best screened candidates get their exact posterior (computed once per pool).
   const size_t top = std::min(static_cast<size_t>(std::max(refine, 0)), m);
-  std::partial_sort(order.begin(), order.begin() + top, order.end(),
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
                     [&](size_t a, size_t b) { return scores[a] > scores[b]; });
   std::vector<Eigen::Index> inexact;
   for (size_t r = 0; r < top; ++r) {
@@ -129,7 +130,8 @@ std::vector<ScoredPoint> RankCandidates(const gp::GaussianProcess& model,
   auto by_score = [](const ScoredPoint& a, const ScoredPoint& b) { return a.score > b.score; };
   if (polish && polish->starts > 0 && !scored.empty()) {
     size_t starts = std::min(static_cast<size_t>(polish->starts), scored.size());
-    std::partial_sort(scored.begin(), scored.begin() + starts, scored.end(), by_score);
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(starts),
+                      scored.end(), by_score);
     const auto d = static_cast<unsigned>(space.dimensions());
     for (size_t s = 0; s < starts; ++s) {
       std::optional<gp::GaussianProcess> local;
@@ -155,7 +157,8 @@ std::vector<ScoredPoint> RankCandidates(const gp::GaussianProcess& model,
     }
   }
   keep = std::min(keep, scored.size());
-  std::partial_sort(scored.begin(), scored.begin() + keep, scored.end(), by_score);
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(keep),
+                    scored.end(), by_score);
   scored.resize(keep);
   return scored;
 }

@@ -3,6 +3,7 @@
 #include "suggestion/acquisition.h"
 
 #include <cmath>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -72,7 +73,7 @@ TEST(AcquisitionTest, DerivativesMatchFiniteDifferences) {
 TEST(AcquisitionTest, ImprovementAcquisitionsGrowAsTheMeanFalls) {
   AcquisitionSettings settings;
   for (AcquisitionKind kind : kAllAcquisitions) {
-    double previous = -INFINITY;
+    double previous = -std::numeric_limits<double>::infinity();
     for (double mean = 2; mean >= -2; mean -= 0.25) {
       double value = Acquisition(kind, mean, 0.5, 0, settings).value;
       EXPECT_GT(value, previous) << AcquisitionName(kind);

@@ -394,6 +394,7 @@ std::vector<double> PosteriorSd(const BayesianOptimization& bo,
 void ExpectBatchSpreadsOut(const std::vector<ParameterSpec>& space, const Objective& objective,
                            int history_size) {
   std::vector<std::string> names;
+  names.reserve(space.size());
   for (const auto& parameter : space)
     names.push_back(parameter.name);
   auto scaled = [&](const Assignment& a, const std::string& name) {

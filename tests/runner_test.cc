@@ -39,11 +39,13 @@ metadata:
   name: runner-test
 spec:
   objective:
-    type: )" + s.type + "\n";
+    type: )" + s.type +
+                     "\n";
   if (s.goal) yaml += "    goal: " + FormatDouble(*s.goal) + "\n";
   yaml += R"(    objectiveMetricName: loss
   algorithm:
-    algorithmName: )" + s.algorithm + R"(
+    algorithmName: )" +
+          s.algorithm + R"(
     algorithmSettings:
       - name: random_state
         value: "3"
@@ -54,7 +56,8 @@ spec:
   yaml += R"(  parameters:
     - name: x
       parameterType: double
-      feasibleSpace: {)" + s.x_space + R"(}
+      feasibleSpace: {)" +
+          s.x_space + R"(}
   trialTemplate:
     primaryContainerName: main
     trialParameters:
@@ -77,7 +80,9 @@ spec:
 }
 
 // The value of x a job was given.
-double XOf(const TrialJob& job) { return ParseDouble(job.argv.at(1)).value(); }
+double XOf(const TrialJob& job) {
+  return ParseDouble(job.argv.at(1)).value();
+}
 
 class RunnerTest : public ::testing::Test {
  protected:
@@ -86,9 +91,8 @@ class RunnerTest : public ::testing::Test {
   ExperimentRecord Create(const Spec& spec) {
     auto loaded = LoadManifestText(Yaml(spec), "test.yaml", dir_.path().string());
     ManifestCheck check = CheckExperiment(std::move(loaded.at(0)), AlgorithmRegistry::Default());
-    EXPECT_TRUE(check.runnable()) << (check.errors.empty() ? check.unsupported : check.errors)
-                                         .at(0)
-                                         .ToString();
+    EXPECT_TRUE(check.runnable())
+        << (check.errors.empty() ? check.unsupported : check.errors).at(0).ToString();
     ExperimentRecord record{check.experiment, ExperimentStatus{}, clock_.Now()};
     store_.CreateExperiment(record);
     return record;
@@ -124,8 +128,7 @@ class RunnerTest : public ::testing::Test {
   // Every job prints loss = f(x) after `delay` turns of the loop, then exits with `code`.
   void Behave(std::function<std::string(const TrialJob&)> output, int code = 0,
               std::function<int(const TrialJob&)> delay = {}) {
-    executor_.behaviour = [this, output, code, delay](FakeExecutor& executor,
-                                                       const TrialJob& job) {
+    executor_.behaviour = [this, output, code, delay](FakeExecutor& executor, const TrialJob& job) {
       int turns = delay ? delay(job) : 0;
       Finish(executor, job.trial, output(job), code, turns);
     };
@@ -219,12 +222,14 @@ TEST_F(RunnerTest, GoalReachedKillsRunningTrialsAndKeepsTheirObservations) {
   EXPECT_EQ(trials[2].status, TrialStatus::kKilled);
   EXPECT_EQ(trials[3].status, TrialStatus::kSucceeded);
   EXPECT_EQ(Observations("runner-test-0002").size(), 1u) << "observations of a killed "
-                                                                      "trial are kept";
+                                                            "trial are kept";
   EXPECT_EQ(trials[1].objective, 5.0);
 }
 
 TEST_F(RunnerTest, MaximizeGoalUsesGreaterOrEqual) {
-  Behave([](const TrialJob& job) { return "loss=" + std::string(job.trial.ends_with("2") ? "0.95" : "0.5") + "\n"; });
+  Behave([](const TrialJob& job) {
+    return "loss=" + std::string(job.trial.ends_with("2") ? "0.95" : "0.5") + "\n";
+  });
   Spec spec;
   spec.type = "maximize";
   spec.goal = 0.95;
@@ -312,7 +317,8 @@ TEST_F(RunnerTest, GridEndsWithSuggestionEndReached) {
   auto trials = Trials();
   ASSERT_EQ(trials.size(), 5u);
   std::set<std::string> values;
-  for (const auto& trial : trials) values.insert(FindValue(trial.assignment, "x").value());
+  for (const auto& trial : trials)
+    values.insert(FindValue(trial.assignment, "x").value());
   EXPECT_EQ(values, (std::set<std::string>{"0", "0.25", "0.5", "0.75", "1"}));
 }
 
@@ -392,7 +398,8 @@ TEST_F(RunnerTest, InterruptRequeuesRunningTrialsAndResumeRerunsThem) {
   EXPECT_EQ(trials[0].attempt, 1);
   EXPECT_EQ(trials[1].attempt, 1);
   EXPECT_EQ(trials[2].attempt, 0);
-  for (const auto& trial : trials) EXPECT_EQ(trial.status, TrialStatus::kSucceeded);
+  for (const auto& trial : trials)
+    EXPECT_EQ(trial.status, TrialStatus::kSucceeded);
   // The interrupted attempt's observation is kept, apart from the new attempt's.
   EXPECT_EQ(Observations("runner-test-0001", std::nullopt, 0).size(), 1u);
   EXPECT_EQ(Observations("runner-test-0001", std::nullopt, 1).size(), 1u);
@@ -426,7 +433,8 @@ TEST_F(RunnerTest, SeededRunsProposeTheSameTrials) {
          [](const TrialJob& job) { return static_cast<int>(XOf(job) * 5); });
   Run(Create({}));
   std::vector<std::string> first;
-  for (const auto& trial : Trials()) first.push_back(FindValue(trial.assignment, "x").value());
+  for (const auto& trial : Trials())
+    first.push_back(FindValue(trial.assignment, "x").value());
 
   testing::TempDir other_dir;
   SqliteStore other_store(other_dir.Join("tuneup.db"));

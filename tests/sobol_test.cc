@@ -244,7 +244,7 @@ TEST(SobolSearchTest, EveryParameterTypeGetsFeasibleValuesThroughItsDistribution
     categories.insert(*FindValue(proposal.assignment, "opt"));
   }
   // Log-uniform: a third of the design lies in the lowest decade of three.
-  EXPECT_NEAR(below_1e3, 256 / 3, 8);
+  EXPECT_NEAR(below_1e3, 256.0 / 3, 8);
   EXPECT_EQ(categories.size(), 3u);
 }
 

@@ -32,7 +32,8 @@ spec:
     trialParameters:
       - {name: learningRate, reference: lr}
       - {name: optimizer, reference: opt}
-)y" + extra_parameters + R"y(    trialSpec:
+)y" + extra_parameters +
+                     R"y(    trialSpec:
       apiVersion: batch/v1
       kind: Job
 )y" + job_metadata + R"y(      spec:

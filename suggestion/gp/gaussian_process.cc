@@ -11,7 +11,6 @@ namespace tuneup::gp {
 
 namespace {
 
-constexpr double kSqrt5 = 2.23606797749979;
 constexpr double kLog2Pi = 1.8378770664093453;
 // Jitter tried, relative to the signal variance, when a covariance will not factorise.
 constexpr double kJitters[] = {0, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2};
