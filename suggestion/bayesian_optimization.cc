@@ -13,8 +13,9 @@ namespace tuneup {
 
 namespace {
 
-// Refit hyperparameters on every new observation up to this many observations...
-constexpr int kAlwaysRefitUpTo = 30;
+// Refit hyperparameters on every new observation up to this many observations (early on each
+// observation changes the picture, and a fit is cheap)...
+constexpr int kAlwaysRefitUpTo = 50;
 // ... and afterwards whenever the data have grown by this factor since the last fit.
 constexpr double kRefitGrowth = 1.1;
 // Candidates drawn per suggestion. Scoring one exactly costs O(n²); screening one costs about as
@@ -255,13 +256,19 @@ std::optional<Assignment> BayesianOptimization::ProposeByModel(const KeySet& tri
   bool polish = settings_.acq_optimizer == BayesianOptimizationSettings::Optimizer::kLbfgs ||
                 (settings_.acq_optimizer == BayesianOptimizationSettings::Optimizer::kAuto &&
                  transform_.all_continuous());
-  // Each climb step costs O(n²): fewer, shorter climbs as the model grows.
+  // Each climb step costs O(n²): fewer, shorter climbs as the model grows (while it is small,
+  // climbing thoroughly is what finds narrow optima).
   PolishOptions polish_options;
-  polish_options.starts = n > 500 ? 1 : n > 200 ? 2 : 5;
-  polish_options.max_evaluations = n > 1000 ? 12 : n > 200 ? 20 : 40;
+  polish_options.starts = n > 500 ? 1 : n > 200 ? 2 : n > 100 ? 5 : 10;
+  polish_options.max_evaluations = n > 1000 ? 12 : n > 200 ? 20 : n > 100 ? 40 : 80;
   polish_options.local_size = 160;
   // Screened candidates given the exact posterior (O(n²) each) per acquisition.
   const int refine = n > 500 ? 8 : 16;
+
+  // xi is in the objective's units, as in scikit-optimize (whose GP predicts in those units);
+  // the model works in standardised ones.
+  AcquisitionSettings acquisition_settings = settings_.acquisition_settings;
+  acquisition_settings.xi /= model_->output_scale();
 
   AcquisitionKind kind;
   if (settings_.acquisition) {
@@ -273,7 +280,7 @@ std::optional<Assignment> BayesianOptimization::ProposeByModel(const KeySet& tri
     hedge_points_.clear();
     for (AcquisitionKind candidate : kAllAcquisitions) {
       hedge_points_.push_back(RankCandidates(*model_, transform_, pool, candidate,
-                                             settings_.acquisition_settings, best_, 1, nullptr,
+                                             acquisition_settings, best_, 1, nullptr,
                                              /*refine=*/0)
                                   .front()
                                   .x);
@@ -281,8 +288,8 @@ std::optional<Assignment> BayesianOptimization::ProposeByModel(const KeySet& tri
     kind = ChooseHedge(rng);
   }
   std::vector<ScoredPoint> ranked =
-      RankCandidates(*model_, transform_, pool, kind, settings_.acquisition_settings, best_,
-                     kRankedToKeep, polish ? &polish_options : nullptr, refine);
+      RankCandidates(*model_, transform_, pool, kind, acquisition_settings, best_, kRankedToKeep,
+                     polish ? &polish_options : nullptr, refine);
   for (const auto& point : ranked) {
     Assignment assignment = transform_.Decode(point.x);
     if (!tried.count(AssignmentKey(assignment))) return assignment;

@@ -10,8 +10,8 @@
 //   acq_optimizer    auto (L-BFGS polishing when every parameter is a continuous double,
 //                    candidate sampling otherwise), sampling, lbfgs
 //   random_state     a seed: the same history gives the same suggestions, bit for bit
-// and three more: xi and kappa (scikit-optimize's acq_func_kwargs, defaults 0.01 and 1.96) and
-// kernel (matern52, the default, or rbf).
+// and three more: xi and kappa (scikit-optimize's acq_func_kwargs, defaults 0.01 and 1.96; xi in
+// the objective's own units, as there) and kernel (matern52, the default, or rbf).
 //
 // The objective is modelled in the unit cube (suggestion/space_transform.h); failed trials are left
 // out of the model but never proposed again, and no proposal repeats an assignment already tried.
@@ -20,7 +20,7 @@
 // proposing one point N times.
 //
 // Cost: the model is kept between calls and grows by O(n²) per new observation; hyperparameters
-// are refitted when new data arrive while n <= 30 and then each time n has grown by 10%, on a
+// are refitted when new data arrive while n <= 50 and then each time n has grown by 10%, on a
 // subset of at most 200 observations. gp_hedge's portfolio gains are kept in memory (as in
 // scikit-optimize's Optimizer) and start again from zero when tuneup restarts.
 #pragma once

@@ -389,7 +389,7 @@ std::vector<double> PosteriorSd(const BayesianOptimization& bo,
 }
 
 // A 4-wide batch after `history` trials: no two points closer than 2% of the space's width unless
-// the model is certain at both (posterior sd below 1% of the outputs' spread, where spreading out
+// the model is certain at both (posterior sd below 5% of the outputs' spread, where spreading out
 // buys nothing).
 void ExpectBatchSpreadsOut(const std::vector<ParameterSpec>& space, const Objective& objective,
                            int history_size) {
@@ -420,7 +420,7 @@ void ExpectBatchSpreadsOut(const std::vector<ParameterSpec>& space, const Object
                                        scaled(batch[i], names[1]) - scaled(batch[j], names[1]));
           if (distance >= 0.02) continue;
           ++close_pairs;
-          EXPECT_LT(std::max(sd[i], sd[j]), 0.01)
+          EXPECT_LT(std::max(sd[i], sd[j]), 0.05)
               << acq << " seed " << seed << ": points " << i << " and " << j << " are " << distance
               << " apart where the model is unsure";
         }
