@@ -2,6 +2,7 @@
 
 #include "suggestion/bayesian_optimization.h"
 #include "suggestion/grid_search.h"
+#include "suggestion/hyperband.h"
 #include "suggestion/random_search.h"
 #include "suggestion/settings.h"
 #include "suggestion/sobol_search.h"
@@ -30,6 +31,10 @@ AlgorithmRegistry MakeDefault() {
   registry.Register({"sobol", SobolSearch::ValidateSettings,
                      [](const Experiment& experiment, const SearchSpace& space) {
                        return std::make_unique<SobolSearch>(space, RandomStateOf(experiment));
+                     }});
+  registry.Register({"hyperband", HyperbandSearch::ValidateSettings,
+                     [](const Experiment& experiment, const SearchSpace& space) {
+                       return std::make_unique<HyperbandSearch>(experiment, space);
                      }});
   registry.Register({"bayesianoptimization", BayesianOptimization::ValidateSettings,
                      [](const Experiment& experiment, const SearchSpace& space) {

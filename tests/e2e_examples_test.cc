@@ -2,6 +2,7 @@
 // (Debian's python3-sklearn), real processes, the embedded store.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -75,6 +76,32 @@ TEST(E2eExamplesTest, DigitsNetworkTunedByBayesianOptimisation) {
   EXPECT_EQ(assignments.size(), 15u) << "an assignment was proposed twice:\n" << result.out;
   // The table is sorted best first; the digits data are easy for a well-tuned network.
   EXPECT_GT(ParseDouble(rows.front()[2]).value(), 0.95) << result.out;
+}
+
+TEST(E2eExamplesTest, DigitsNetworkTunedByHyperbandEndsByItself) {
+  testing::TempDir dir;
+  testing::ProcessOptions options;
+  options.working_dir = dir.path().string();
+  ProcessResult result = testing::RunProcess(
+      {testing::TuneupBinary(), "run", testing::SourcePath("examples/digits-mlp/hyperband.yaml"),
+       "--workdir", dir.Join("work")},
+      options, std::chrono::seconds(240));
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  // No maxTrialCount: the brackets of (r_l 9, eta 3) end it, after 9 + 3 + 1, 5 + 1 and 3 trials.
+  EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentSuggestionEndReached)")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "22 trials: 22 Succeeded")) << result.out;
+  // Columns: trial, status, accuracy, lr, alpha, hidden, activation, epochs.
+  std::map<std::string, int> per_budget;
+  std::istringstream lines(result.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::vector<std::string> row;
+    for (std::string word; words >> word;)
+      row.push_back(word);
+    if (row.size() == 8 && row[0].rfind("digits-mlp-hyperband-", 0) == 0) ++per_budget[row[7]];
+  }
+  EXPECT_EQ(per_budget, (std::map<std::string, int>{{"1", 9}, {"3", 8}, {"9", 5}})) << result.out;
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ const std::map<std::string, Expectation>& Expectations() {
       {"hp-tuning__bayesian-optimization.yaml", {Verdict::kRunnable, {}}},
       {"hp-tuning__cma-es.yaml", {Verdict::kUnsupported, {kAlgorithm}}},
       {"hp-tuning__grid.yaml", {Verdict::kRunnable, {}}},
-      {"hp-tuning__hyperband.yaml", {Verdict::kUnsupported, {kAlgorithm}}},
+      {"hp-tuning__hyperband.yaml", {Verdict::kRunnable, {}}},
       {"hp-tuning__hyperopt-distribution.yaml", {Verdict::kRunnable, {}}},
       {"hp-tuning__multivariate-tpe.yaml", {Verdict::kUnsupported, {kAlgorithm}}},
       {"hp-tuning__random.yaml", {Verdict::kRunnable, {}}},
@@ -198,7 +198,7 @@ TEST(KatibExamplesTest, UnsupportedAlgorithmNamesItAndWhatRuns) {
   ManifestCheck check = Check("hp-tuning__tpe.yaml");
   ASSERT_EQ(check.unsupported.size(), 1u);
   EXPECT_THAT(check.unsupported[0].message, ::testing::HasSubstr("\"tpe\""));
-  EXPECT_THAT(check.unsupported[0].message, ::testing::HasSubstr("grid, random"));
+  EXPECT_THAT(check.unsupported[0].message, ::testing::HasSubstr("bayesianoptimization, grid, hyperband, random, sobol"));
 }
 
 TEST(KatibExamplesTest, KubernetesTrialKindNamesTheKind) {

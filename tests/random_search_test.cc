@@ -817,7 +817,7 @@ TEST(RegistryTest, AlgorithmsTuneupDoesNotRunAreUnsupported) {
   std::string message;
   EXPECT_EQ(CreateErrorCode(ExperimentFor("tpe"), &message), ErrorCode::kUnsupported);
   EXPECT_NE(message.find("tpe"), std::string::npos) << message;
-  EXPECT_EQ(CreateErrorCode(ExperimentFor("hyperband")), ErrorCode::kUnsupported);
+  EXPECT_EQ(CreateErrorCode(ExperimentFor("cmaes")), ErrorCode::kUnsupported);
 }
 
 TEST(RegistryTest, BadSettingsAreInvalidArguments) {

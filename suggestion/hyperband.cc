@@ -1,0 +1,165 @@
+#include "suggestion/hyperband.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "common/text.h"
+#include "suggestion/rng.h"
+#include "suggestion/sampling.h"
+#include "suggestion/settings.h"
+
+namespace tuneup {
+
+namespace {
+
+constexpr const char* kSettingsPath = "spec.algorithm.algorithmSettings";
+
+std::optional<int64_t> IntLabel(const Trial& trial, const char* key) {
+  auto it = trial.labels.find(key);
+  if (it == trial.labels.end()) return std::nullopt;
+  return ParseInt64(it->second);
+}
+
+}  // namespace
+
+HyperbandSettings HyperbandSettings::Read(const Experiment& experiment, FieldErrors& errors) {
+  HyperbandSettings settings;
+  static const std::vector<NamedSetting> kNone;
+  const auto& given =
+      experiment.spec.algorithm ? experiment.spec.algorithm->algorithm_settings : kNone;
+  SettingsReader reader(given, kSettingsPath, errors);
+  std::vector<std::string> numeric;
+  for (const auto& parameter : experiment.spec.parameters) {
+    if (parameter.parameter_type == "int" || parameter.parameter_type == "double") {
+      numeric.push_back(parameter.name);
+    }
+  }
+  const size_t before = errors.size();
+  if (auto name = reader.OneOf("resource_name", numeric)) settings.resource_name = *name;
+  if (auto eta = reader.Int("eta", 2, 1'000'000)) settings.eta = static_cast<int>(*eta);
+  if (auto r_l = reader.Double("r_l", 1, 1e15)) settings.r_l = *r_l;
+  settings.random_state = ReadRandomState(reader);
+  reader.RejectUnknown("hyperband");
+  const bool settings_ok = errors.size() == before;
+  if (settings_ok && settings.resource_name.empty()) {
+    errors.push_back({kSettingsPath,
+                      "resource_name must be set: the int or double parameter "
+                      "that receives each rung's budget (e.g. epochs)"});
+  }
+  if (settings_ok && settings.r_l == 0) {
+    errors.push_back({kSettingsPath, "r_l must be set: the largest budget a trial gets"});
+  }
+  return settings;
+}
+
+FieldErrors HyperbandSearch::ValidateSettings(const Experiment& experiment) {
+  FieldErrors errors;
+  HyperbandSettings::Read(experiment, errors);
+  return errors;
+}
+
+HyperbandSearch::HyperbandSearch(const Experiment& experiment, const SearchSpace& space)
+    : maximize_(experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize),
+      space_(space) {
+  FieldErrors errors;
+  settings_ = HyperbandSettings::Read(experiment, errors);
+  if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, errors.front().ToString());
+  seed_ = settings_.random_state ? *settings_.random_state : FreshSeed();
+  resource_ = space_.Find(settings_.resource_name);
+  if (resource_ == nullptr) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "resource_name " + settings_.resource_name + " is not a parameter");
+  }
+  schedule_ = HyperbandSchedule(settings_.r_l, settings_.eta);
+}
+
+std::string HyperbandSearch::ResourceValue(double budget) const {
+  return resource_->FormatValue(budget);
+}
+
+Assignment HyperbandSearch::NewConfiguration(int bracket, int64_t config, double budget) const {
+  // A configuration depends only on its place in the schedule: the same trials exist whatever
+  // the parallelism or the order in which rungs finish.
+  Rng rng(MixSeed(MixSeed(seed_, static_cast<uint64_t>(bracket)), static_cast<uint64_t>(config)));
+  Assignment assignment = SampleAssignment(space_, rng);
+  for (auto& value : assignment) {
+    if (value.name == resource_->name) value.value = ResourceValue(budget);
+  }
+  return assignment;
+}
+
+SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) {
+  using Key = std::tuple<int, int, int64_t>;  // bracket s, rung, configuration
+  std::map<Key, const Trial*> made;
+  for (const auto& trial : trials) {
+    auto s = IntLabel(trial, kHyperbandBracketLabel);
+    auto rung = IntLabel(trial, kHyperbandRungLabel);
+    auto config = IntLabel(trial, kHyperbandConfigLabel);
+    if (s && rung && config)
+      made.emplace(Key{static_cast<int>(*s), static_cast<int>(*rung), *config}, &trial);
+  }
+  SuggestReply reply;
+  bool everything_created = true;
+  for (const auto& bracket : schedule_) {
+    std::vector<int64_t> members(static_cast<size_t>(bracket.rungs.front().configurations));
+    for (size_t k = 0; k < members.size(); ++k)
+      members[k] = static_cast<int64_t>(k);
+    for (int i = 0; i <= bracket.s; ++i) {
+      const double budget = bracket.rungs[static_cast<size_t>(i)].budget;
+      bool complete = true;
+      for (int64_t k : members) {
+        auto it = made.find({bracket.s, i, k});
+        if (it != made.end()) {
+          complete = complete && !IsActive(it->second->status);
+          continue;
+        }
+        complete = false;
+        everything_created = false;
+        if (static_cast<int>(reply.proposals.size()) >= count) continue;
+        Assignment assignment;
+        if (i == 0) {
+          assignment = NewConfiguration(bracket.s, k, budget);
+        } else {
+          assignment = made.at({bracket.s, i - 1, k})->assignment;
+          for (auto& value : assignment) {
+            if (value.name == resource_->name) value.value = ResourceValue(budget);
+          }
+        }
+        reply.proposals.push_back({std::move(assignment),
+                                   {{kHyperbandBracketLabel, std::to_string(bracket.s)},
+                                    {kHyperbandRungLabel, std::to_string(i)},
+                                    {kHyperbandConfigLabel, std::to_string(k)}}});
+      }
+      if (i == bracket.s) break;
+      if (!complete) {
+        everything_created = false;  // later rungs of this bracket are still to come
+        break;
+      }
+      // Promote the best Succeeded configurations of this rung.
+      std::vector<std::pair<double, int64_t>> ranked;
+      for (int64_t k : members) {
+        const Trial* trial = made.at({bracket.s, i, k});
+        if (trial->status != TrialStatus::kSucceeded || !trial->objective ||
+            !std::isfinite(*trial->objective)) {
+          continue;
+        }
+        ranked.push_back({maximize_ ? -*trial->objective : *trial->objective, k});
+      }
+      std::sort(ranked.begin(), ranked.end());
+      const auto promoted = std::min<size_t>(
+          ranked.size(),
+          static_cast<size_t>(bracket.rungs[static_cast<size_t>(i) + 1].configurations));
+      members.clear();
+      for (size_t r = 0; r < promoted; ++r)
+        members.push_back(ranked[r].second);
+      std::sort(members.begin(), members.end());
+      if (members.empty()) break;  // every configuration of the rung failed: the bracket ends
+    }
+  }
+  reply.exhausted = everything_created && reply.proposals.empty();
+  return reply;
+}
+
+}  // namespace tuneup

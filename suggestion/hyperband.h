@@ -1,0 +1,65 @@
+// `hyperband` (Li et al. 2018): successive halving run in brackets that trade many cheap
+// configurations against few expensive ones (suggestion/hyperband_schedule.h for the table).
+//
+// Katib's settings: resource_name (an int or double parameter: each trial gets its rung's budget
+// there, rounded for an int, never sampled; as in Katib its feasibleSpace is not consulted),
+// eta (default 3) and r_l (the largest budget, >= 1), plus random_state.
+// Each proposal is labelled with its bracket, rung and configuration index; the state of every
+// bracket is read back from those labels in the trial history, so a restarted controller goes on
+// with the same brackets. Rung i + 1 of a bracket is proposed once every trial of rung i has
+// ended: the best ⌊n_i / eta⌋ Succeeded configurations (in the objective's direction; failed ones
+// are never promoted and never hold a rung up) run again with the next budget and the same other
+// values. Brackets do not wait for each other, so workers do not idle; which trials exist does
+// not depend on the parallelism, only their order. After the last rung of every bracket the
+// algorithm is exhausted and the experiment ends (ExperimentSuggestionEndReached).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "suggestion/algorithm.h"
+#include "suggestion/hyperband_schedule.h"
+
+namespace tuneup {
+
+// Labels of a Hyperband trial.
+inline constexpr const char* kHyperbandBracketLabel = "tuneup.dev/hyperband-bracket";
+inline constexpr const char* kHyperbandRungLabel = "tuneup.dev/hyperband-rung";
+inline constexpr const char* kHyperbandConfigLabel = "tuneup.dev/hyperband-config";
+
+struct HyperbandSettings {
+  std::string resource_name;
+  int eta = 3;
+  double r_l = 0;
+  std::optional<uint64_t> random_state;
+
+  // Reads and checks spec.algorithm.algorithmSettings (resource_name must name an int or double
+  // parameter); every problem goes to `errors`, naming the setting.
+  static HyperbandSettings Read(const Experiment& experiment, FieldErrors& errors);
+};
+
+class HyperbandSearch final : public Algorithm {
+ public:
+  static FieldErrors ValidateSettings(const Experiment& experiment);
+
+  // Throws Error(kInvalidArgument) with the first settings problem.
+  HyperbandSearch(const Experiment& experiment, const SearchSpace& space);
+
+  SuggestReply Suggest(std::span<const Trial> trials, int count) override;
+
+  const std::vector<HyperbandBracket>& schedule() const { return schedule_; }
+
+ private:
+  Assignment NewConfiguration(int bracket, int64_t config, double budget) const;
+  std::string ResourceValue(double budget) const;
+
+  HyperbandSettings settings_;
+  bool maximize_ = false;
+  uint64_t seed_;
+  SearchSpace space_;
+  const Parameter* resource_ = nullptr;  // in space_
+  std::vector<HyperbandBracket> schedule_;
+};
+
+}  // namespace tuneup

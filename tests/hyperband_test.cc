@@ -1,0 +1,277 @@
+// `hyperband` (suggestion/hyperband.h): brackets proposed from the schedule, promotions are the
+// top ⌊n/η⌋ of a finished rung, failed trials never hold a rung up, the same trials at any
+// parallelism, a fresh instance continues from the history, and the settings' errors.
+#include "suggestion/hyperband.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/text.h"
+#include "tests/support/parameter_specs.h"
+#include "tests/support/printers.h"
+
+namespace tuneup {
+namespace {
+
+using testing::ListSpec;
+using testing::RangeSpec;
+
+Experiment HyperbandExperiment(std::vector<NamedSetting> settings,
+                               const std::string& direction = "minimize") {
+  Experiment experiment;
+  experiment.metadata.name = "hb";
+  experiment.spec.objective = ObjectiveSpec{};
+  experiment.spec.objective->type = direction;
+  experiment.spec.objective->objective_metric_name = "loss";
+  experiment.spec.algorithm = AlgorithmSpec{"hyperband", std::move(settings)};
+  experiment.spec.parameters = {RangeSpec("lr", "double", "0.001", "1", "", "logUniform"),
+                                RangeSpec("epochs", "int", "1", "81"),
+                                ListSpec("opt", "categorical", {"sgd", "adam"})};
+  return experiment;
+}
+
+std::vector<NamedSetting> Settings(const std::string& r_l = "9", const std::string& eta = "3") {
+  return {{"resource_name", "epochs"}, {"r_l", r_l}, {"eta", eta}, {"random_state", "5"}};
+}
+
+HyperbandSearch Create(const Experiment& experiment) {
+  return HyperbandSearch(experiment, SearchSpace::FromSpecOrThrow(experiment.spec));
+}
+
+std::string Label(const Proposal& p, const char* key) {
+  return p.labels.at(key);
+}
+int Rung(const Trial& t) {
+  return std::stoi(t.labels.at(kHyperbandRungLabel));
+}
+int Bracket(const Trial& t) {
+  return std::stoi(t.labels.at(kHyperbandBracketLabel));
+}
+
+double Number(const Assignment& a, const std::string& name) {
+  return ParseDouble(FindValue(a, name).value()).value();
+}
+
+// A loss that falls with the budget and depends on the configuration.
+double Loss(const Assignment& a) {
+  double lr = std::log10(Number(a, "lr")) + 2;
+  return lr * lr + (FindValue(a, "opt") == "adam" ? 0 : 0.3) + 1 / Number(a, "epochs");
+}
+
+Trial FromProposal(const Proposal& p, int64_t sequence) {
+  Trial trial;
+  trial.sequence = sequence;
+  trial.name = "hb-" + std::to_string(sequence);
+  trial.assignment = p.assignment;
+  trial.labels = p.labels;
+  trial.status = TrialStatus::kRunning;
+  return trial;
+}
+
+void Finish(Trial& trial) {
+  trial.status = TrialStatus::kSucceeded;
+  trial.objective = Loss(trial.assignment);
+}
+
+TEST(HyperbandTest, TheFirstAskProposesTheFirstRungOfEveryBracket) {
+  HyperbandSearch hb = Create(HyperbandExperiment(Settings("9", "3")));
+  SuggestReply reply = hb.Suggest({}, 100);
+  // (9, 3): rung 0 of the brackets: 9 at budget 1, 5 at 3, 3 at 9.
+  ASSERT_EQ(reply.proposals.size(), 17u);
+  EXPECT_FALSE(reply.exhausted);
+  std::map<std::string, int> per_bracket;
+  for (const auto& p : reply.proposals) {
+    EXPECT_EQ(Label(p, kHyperbandRungLabel), "0");
+    const std::string s = Label(p, kHyperbandBracketLabel);
+    ++per_bracket[s];
+    const std::string expected_epochs = s == "2" ? "1" : s == "1" ? "3" : "9";
+    EXPECT_EQ(FindValue(p.assignment, "epochs"), expected_epochs);
+  }
+  EXPECT_EQ(per_bracket, (std::map<std::string, int>{{"2", 9}, {"1", 5}, {"0", 3}}));
+  // Asking for fewer gives the first of them, in bracket order.
+  SuggestReply few = Create(HyperbandExperiment(Settings("9", "3"))).Suggest({}, 4);
+  ASSERT_EQ(few.proposals.size(), 4u);
+  for (size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(few.proposals[i].assignment, reply.proposals[i].assignment);
+}
+
+TEST(HyperbandTest, ARungIsPromotedOnlyWhenFinishedAndOnlyItsTopThird) {
+  HyperbandSearch hb = Create(HyperbandExperiment(Settings("9", "3")));
+  std::vector<Trial> trials;
+  for (const auto& p : hb.Suggest({}, 9).proposals)
+    trials.push_back(FromProposal(p, static_cast<int64_t>(trials.size())));
+  // Bracket 2's rung 0, eight of nine finished: no promotion yet (only other brackets' rung 0).
+  for (size_t i = 0; i < 8; ++i)
+    Finish(trials[i]);
+  for (const auto& p : hb.Suggest(trials, 100).proposals)
+    EXPECT_EQ(Label(p, kHyperbandRungLabel), "0");
+  Finish(trials[8]);
+  std::vector<std::pair<double, std::string>> ranked;
+  for (const auto& t : trials)
+    ranked.push_back({*t.objective, t.labels.at(kHyperbandConfigLabel)});
+  std::sort(ranked.begin(), ranked.end());
+  std::set<std::string> best3 = {ranked[0].second, ranked[1].second, ranked[2].second};
+  std::set<std::string> promoted;
+  for (const auto& p : hb.Suggest(trials, 100).proposals) {
+    if (Label(p, kHyperbandBracketLabel) != "2" || Label(p, kHyperbandRungLabel) != "1") continue;
+    promoted.insert(Label(p, kHyperbandConfigLabel));
+    EXPECT_EQ(FindValue(p.assignment, "epochs"), "3");
+    const Trial& parent = *std::find_if(trials.begin(), trials.end(), [&](const Trial& t) {
+      return t.labels.at(kHyperbandConfigLabel) == Label(p, kHyperbandConfigLabel);
+    });
+    EXPECT_EQ(FindValue(p.assignment, "lr"), FindValue(parent.assignment, "lr"));
+    EXPECT_EQ(FindValue(p.assignment, "opt"), FindValue(parent.assignment, "opt"));
+  }
+  EXPECT_EQ(promoted, best3);
+}
+
+TEST(HyperbandTest, MaximisedObjectivesPromoteTheHighest) {
+  HyperbandSearch hb = Create(HyperbandExperiment(Settings("9", "3"), "maximize"));
+  std::vector<Trial> trials;
+  for (const auto& p : hb.Suggest({}, 9).proposals) {
+    trials.push_back(FromProposal(p, static_cast<int64_t>(trials.size())));
+    trials.back().status = TrialStatus::kSucceeded;
+    trials.back().objective = static_cast<double>(trials.size());  // configs 6, 7, 8 are best
+  }
+  std::set<std::string> promoted;
+  for (const auto& p : hb.Suggest(trials, 100).proposals) {
+    if (Label(p, kHyperbandRungLabel) == "1") promoted.insert(Label(p, kHyperbandConfigLabel));
+  }
+  EXPECT_EQ(promoted, (std::set<std::string>{"6", "7", "8"}));
+}
+
+TEST(HyperbandTest, FailedTrialsNeverHoldARungUpNorArePromoted) {
+  HyperbandSearch hb = Create(HyperbandExperiment(Settings("9", "3")));
+  std::vector<Trial> trials;
+  for (const auto& p : hb.Suggest({}, 9).proposals)
+    trials.push_back(FromProposal(p, static_cast<int64_t>(trials.size())));
+  // Seven fail; configs 2 and 5 succeed: only they go on (fewer than ⌊9/3⌋).
+  for (size_t i = 0; i < trials.size(); ++i) {
+    if (i == 2 || i == 5) {
+      Finish(trials[i]);
+    } else {
+      trials[i].status = i % 2 ? TrialStatus::kFailed : TrialStatus::kMetricsUnavailable;
+    }
+  }
+  std::set<std::string> promoted;
+  for (const auto& p : hb.Suggest(trials, 100).proposals) {
+    if (Label(p, kHyperbandRungLabel) == "1") promoted.insert(Label(p, kHyperbandConfigLabel));
+  }
+  EXPECT_EQ(promoted, (std::set<std::string>{"2", "5"}));
+}
+
+// Runs the whole experiment with at most `parallel` trials at a time, finishing the oldest
+// running trial first; returns every trial made.
+std::vector<Trial> RunAll(int parallel, const std::string& r_l, const std::string& eta) {
+  HyperbandSearch hb = Create(HyperbandExperiment(Settings(r_l, eta)));
+  std::vector<Trial> trials;
+  std::deque<size_t> running;
+  for (int step = 0; step < 10000; ++step) {
+    const int free = parallel - static_cast<int>(running.size());
+    SuggestReply reply = hb.Suggest(trials, free);
+    for (const auto& p : reply.proposals) {
+      running.push_back(trials.size());
+      trials.push_back(FromProposal(p, static_cast<int64_t>(trials.size())));
+    }
+    if (running.empty()) {
+      EXPECT_TRUE(reply.exhausted) << "nothing running and nothing proposed, yet not exhausted";
+      return trials;
+    }
+    Finish(trials[running.front()]);
+    running.pop_front();
+  }
+  ADD_FAILURE() << "the run did not end";
+  return trials;
+}
+
+std::set<std::string> TrialSet(const std::vector<Trial>& trials) {
+  std::set<std::string> set;
+  for (const auto& t : trials) {
+    set.insert(t.labels.at(kHyperbandBracketLabel) + "/" + t.labels.at(kHyperbandRungLabel) + "/" +
+               t.labels.at(kHyperbandConfigLabel) + " " + AssignmentKey(t.assignment));
+  }
+  return set;
+}
+
+TEST(HyperbandTest, TheSameTrialsAtParallelismOneTwoAndEight) {
+  for (const auto& [r_l, eta] : std::vector<std::pair<std::string, std::string>>{
+           {"9", "3"}, {"27", "3"}, {"16", "2"}, {"81", "3"}}) {
+    auto one = RunAll(1, r_l, eta), two = RunAll(2, r_l, eta), eight = RunAll(8, r_l, eta);
+    EXPECT_EQ(TrialSet(one), TrialSet(two)) << r_l << "/" << eta;
+    EXPECT_EQ(TrialSet(one), TrialSet(eight)) << r_l << "/" << eta;
+    // Every rung of every bracket ran, with its table's sizes.
+    std::map<std::pair<int, int>, int64_t> sizes;
+    for (const auto& t : one)
+      ++sizes[{Bracket(t), Rung(t)}];
+    for (const auto& bracket : HyperbandSchedule(std::stod(r_l), std::stoi(eta))) {
+      for (size_t i = 0; i < bracket.rungs.size(); ++i) {
+        EXPECT_EQ((sizes[{bracket.s, static_cast<int>(i)}]), bracket.rungs[i].configurations)
+            << r_l << "/" << eta << " bracket " << bracket.s << " rung " << i;
+      }
+    }
+  }
+}
+
+TEST(HyperbandTest, AFreshInstanceContinuesTheBracketsFromTheHistory) {
+  // What a controller restarted mid-bracket sees: the same next proposals, nothing repeated.
+  Experiment experiment = HyperbandExperiment(Settings("27", "3"));
+  HyperbandSearch first = Create(experiment);
+  std::vector<Trial> trials;
+  for (const auto& p : first.Suggest({}, 30).proposals)
+    trials.push_back(FromProposal(p, static_cast<int64_t>(trials.size())));
+  for (size_t i = 0; i < 27; ++i)
+    Finish(trials[i]);  // bracket 3's rung 0
+  SuggestReply before = first.Suggest(trials, 50);
+  SuggestReply after = Create(experiment).Suggest(trials, 50);
+  ASSERT_EQ(before.proposals.size(), after.proposals.size());
+  for (size_t i = 0; i < before.proposals.size(); ++i) {
+    EXPECT_EQ(before.proposals[i].assignment, after.proposals[i].assignment);
+    EXPECT_EQ(before.proposals[i].labels, after.proposals[i].labels);
+  }
+  std::set<std::string> existing;
+  for (const auto& t : trials)
+    existing.insert(t.labels.at(kHyperbandBracketLabel) + "/" + t.labels.at(kHyperbandRungLabel) +
+                    "/" + t.labels.at(kHyperbandConfigLabel));
+  for (const auto& p : after.proposals) {
+    EXPECT_FALSE(existing.count(Label(p, kHyperbandBracketLabel) + "/" +
+                                Label(p, kHyperbandRungLabel) + "/" +
+                                Label(p, kHyperbandConfigLabel)));
+  }
+}
+
+TEST(HyperbandTest, SettingsErrorsNameTheSetting) {
+  auto errors_of = [](std::vector<NamedSetting> settings) {
+    FieldErrors errors =
+        HyperbandSearch::ValidateSettings(HyperbandExperiment(std::move(settings)));
+    std::string all;
+    for (const auto& e : errors)
+      all += e.ToString() + "\n";
+    return all;
+  };
+  EXPECT_EQ(errors_of(Settings()), "");
+  EXPECT_NE(errors_of({{"r_l", "9"}}).find("resource_name must be set"), std::string::npos);
+  EXPECT_NE(errors_of({{"resource_name", "epochs"}}).find("r_l must be set"), std::string::npos);
+  EXPECT_NE(errors_of({{"resource_name", "opt"}, {"r_l", "9"}})
+                .find("resource_name must be one of lr, epochs"),
+            std::string::npos);
+  EXPECT_NE(
+      errors_of({{"resource_name", "nope"}, {"r_l", "9"}}).find("resource_name must be one of"),
+      std::string::npos);
+  EXPECT_NE(errors_of(Settings("9", "1")).find("eta must be an integer"), std::string::npos);
+  EXPECT_NE(errors_of(Settings("0.5")).find("r_l must be a number"), std::string::npos);
+  // As in Katib, the resource parameter's own range is not consulted: it receives the budgets.
+  EXPECT_EQ(errors_of(Settings("243")), "");
+  EXPECT_NE(errors_of({{"resource_name", "epochs"}, {"r_l", "9"}, {"min_resource", "1"}})
+                .find("unknown setting \"min_resource\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace tuneup
