@@ -21,9 +21,10 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// The rows of the results table `tuneup run` prints: trial, status, objective and the values.
-std::vector<std::vector<std::string>> ResultRows(const std::string& out,
-                                                 const std::string& prefix) {
+// The Succeeded rows of the results table `tuneup run` prints (trial, status, objective and the
+// values: `columns` words in all) for trials whose names start with `prefix`.
+std::vector<std::vector<std::string>> ResultRows(const std::string& out, const std::string& prefix,
+                                                 size_t columns) {
   std::vector<std::vector<std::string>> rows;
   std::istringstream lines(out);
   std::string line;
@@ -32,7 +33,7 @@ std::vector<std::vector<std::string>> ResultRows(const std::string& out,
     std::vector<std::string> row;
     for (std::string word; words >> word;)
       row.push_back(word);
-    if (row.size() == 7 && row[0].rfind(prefix, 0) == 0 && row[1] == "Succeeded") {
+    if (row.size() == columns && row[0].rfind(prefix, 0) == 0 && row[1] == "Succeeded") {
       rows.push_back(row);
     }
   }
@@ -54,7 +55,7 @@ TEST(E2eExamplesTest, DigitsNetworkTunedByBayesianOptimisation) {
   EXPECT_TRUE(Contains(result.out, "Best trial: digits-mlp-bo-")) << result.out;
 
   // Columns: trial, status, accuracy, lr, alpha, hidden, activation.
-  auto rows = ResultRows(result.out, "digits-mlp-bo-");
+  auto rows = ResultRows(result.out, "digits-mlp-bo-", 7);
   ASSERT_EQ(rows.size(), 15u) << result.out;
   std::set<std::string> assignments;
   for (const auto& row : rows) {
@@ -92,15 +93,8 @@ TEST(E2eExamplesTest, DigitsNetworkTunedByHyperbandEndsByItself) {
   EXPECT_TRUE(Contains(result.out, "22 trials: 22 Succeeded")) << result.out;
   // Columns: trial, status, accuracy, lr, alpha, hidden, activation, epochs.
   std::map<std::string, int> per_budget;
-  std::istringstream lines(result.out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::istringstream words(line);
-    std::vector<std::string> row;
-    for (std::string word; words >> word;)
-      row.push_back(word);
-    if (row.size() == 8 && row[0].rfind("digits-mlp-hyperband-", 0) == 0) ++per_budget[row[7]];
-  }
+  for (const auto& row : ResultRows(result.out, "digits-mlp-hyperband-", 8))
+    ++per_budget[row[7]];
   EXPECT_EQ(per_budget, (std::map<std::string, int>{{"1", 9}, {"3", 8}, {"9", 5}})) << result.out;
 }
 
