@@ -87,11 +87,8 @@ BayesianOptimizationSettings BayesianOptimizationSettings::ReadOrThrow(
 FieldErrors BayesianOptimization::ValidateSettings(const Experiment& experiment) {
   FieldErrors errors;
   BayesianOptimizationSettings::Read(experiment, errors);
-  if (experiment.spec.parameters.size() > SobolSequence::kMaxDimensions) {
-    errors.push_back({"spec.parameters", "bayesianoptimization supports at most " +
-                                             std::to_string(SobolSequence::kMaxDimensions) +
-                                             " parameters"});
-  }
+  if (auto error = SobolDesign::DimensionsError(experiment, "bayesianoptimization"))
+    errors.push_back(*error);
   return errors;
 }
 

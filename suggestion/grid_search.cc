@@ -90,13 +90,7 @@ std::vector<std::vector<std::string>> GridAxes(const SearchSpace& space, FieldEr
 }
 
 FieldErrors GridSearch::ValidateSettings(const Experiment& experiment) {
-  FieldErrors errors;
-  if (experiment.spec.algorithm) {
-    SettingsReader reader(experiment.spec.algorithm->algorithm_settings,
-                          "spec.algorithm.algorithmSettings", errors);
-    ReadRandomState(reader);
-    reader.RejectUnknown("grid");
-  }
+  FieldErrors errors = RandomStateOnlyErrors(experiment, "grid");
   FieldErrors space_errors;
   SearchSpace space = SearchSpace::FromSpec(experiment.spec, space_errors);
   if (!space_errors.empty()) return errors;  // reported by ValidateExperiment already

@@ -75,19 +75,18 @@ HyperbandSearch::HyperbandSearch(const Experiment& experiment, const SearchSpace
   schedule_ = HyperbandSchedule(settings_.r_l, settings_.eta);
 }
 
-std::string HyperbandSearch::ResourceValue(double budget) const {
-  return resource_->FormatValue(budget);
+Assignment HyperbandSearch::WithBudget(Assignment assignment, double budget) const {
+  for (auto& value : assignment) {
+    if (value.name == resource_->name) value.value = resource_->FormatValue(budget);
+  }
+  return assignment;
 }
 
 Assignment HyperbandSearch::NewConfiguration(int bracket, int64_t config, double budget) const {
   // A configuration depends only on its place in the schedule: the same trials exist whatever
   // the parallelism or the order in which rungs finish.
   Rng rng(MixSeed(MixSeed(seed_, static_cast<uint64_t>(bracket)), static_cast<uint64_t>(config)));
-  Assignment assignment = SampleAssignment(space_, rng);
-  for (auto& value : assignment) {
-    if (value.name == resource_->name) value.value = ResourceValue(budget);
-  }
-  return assignment;
+  return WithBudget(SampleAssignment(space_, rng), budget);
 }
 
 SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) {
@@ -118,15 +117,9 @@ SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) 
         complete = false;
         everything_created = false;
         if (static_cast<int>(reply.proposals.size()) >= count) continue;
-        Assignment assignment;
-        if (i == 0) {
-          assignment = NewConfiguration(bracket.s, k, budget);
-        } else {
-          assignment = made.at({bracket.s, i - 1, k})->assignment;
-          for (auto& value : assignment) {
-            if (value.name == resource_->name) value.value = ResourceValue(budget);
-          }
-        }
+        Assignment assignment =
+            i == 0 ? NewConfiguration(bracket.s, k, budget)
+                   : WithBudget(made.at({bracket.s, i - 1, k})->assignment, budget);
         reply.proposals.push_back({std::move(assignment),
                                    {{kHyperbandBracketLabel, std::to_string(bracket.s)},
                                     {kHyperbandRungLabel, std::to_string(i)},

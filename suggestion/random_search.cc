@@ -6,13 +6,7 @@
 namespace tuneup {
 
 FieldErrors RandomSearch::ValidateSettings(const Experiment& experiment) {
-  FieldErrors errors;
-  if (!experiment.spec.algorithm) return errors;
-  SettingsReader reader(experiment.spec.algorithm->algorithm_settings,
-                        "spec.algorithm.algorithmSettings", errors);
-  ReadRandomState(reader);
-  reader.RejectUnknown("random");
-  return errors;
+  return RandomStateOnlyErrors(experiment, "random");
 }
 
 RandomSearch::RandomSearch(SearchSpace space, std::optional<uint64_t> random_state)

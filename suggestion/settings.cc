@@ -84,4 +84,14 @@ std::optional<uint64_t> ReadRandomState(SettingsReader& reader) {
   return static_cast<uint64_t>(*seed);
 }
 
+FieldErrors RandomStateOnlyErrors(const Experiment& experiment, const std::string& algorithm_name) {
+  FieldErrors errors;
+  if (!experiment.spec.algorithm) return errors;
+  SettingsReader reader(experiment.spec.algorithm->algorithm_settings,
+                        "spec.algorithm.algorithmSettings", errors);
+  ReadRandomState(reader);
+  reader.RejectUnknown(algorithm_name);
+  return errors;
+}
+
 }  // namespace tuneup

@@ -44,4 +44,7 @@ class SettingsReader {
 // The `random_state` setting shared by every sampling algorithm: a seed >= 0.
 std::optional<uint64_t> ReadRandomState(SettingsReader& reader);
 
+// The settings errors of an algorithm whose only setting is random_state (random, grid, sobol).
+FieldErrors RandomStateOnlyErrors(const Experiment& experiment, const std::string& algorithm_name);
+
 }  // namespace tuneup

@@ -21,19 +21,17 @@ Assignment SobolDesign::At(uint64_t k) const {
   return assignment;
 }
 
+std::optional<FieldError> SobolDesign::DimensionsError(const Experiment& experiment,
+                                                       const std::string& algorithm_name) {
+  if (experiment.spec.parameters.size() <= SobolSequence::kMaxDimensions) return std::nullopt;
+  return FieldError{"spec.parameters", algorithm_name + " supports at most " +
+                                           std::to_string(SobolSequence::kMaxDimensions) +
+                                           " parameters"};
+}
+
 FieldErrors SobolSearch::ValidateSettings(const Experiment& experiment) {
-  FieldErrors errors;
-  if (experiment.spec.algorithm) {
-    SettingsReader reader(experiment.spec.algorithm->algorithm_settings,
-                          "spec.algorithm.algorithmSettings", errors);
-    ReadRandomState(reader);
-    reader.RejectUnknown("sobol");
-  }
-  if (experiment.spec.parameters.size() > SobolSequence::kMaxDimensions) {
-    errors.push_back({"spec.parameters", "sobol supports at most " +
-                                             std::to_string(SobolSequence::kMaxDimensions) +
-                                             " parameters"});
-  }
+  FieldErrors errors = RandomStateOnlyErrors(experiment, "sobol");
+  if (auto error = SobolDesign::DimensionsError(experiment, "sobol")) errors.push_back(*error);
   return errors;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "suggestion/algorithm.h"
 #include "suggestion/sobol.h"
@@ -19,6 +20,11 @@ class SobolDesign {
   // Throws Error(kInvalidArgument) for more than SobolSequence::kMaxDimensions parameters.
   SobolDesign(const SearchSpace& space, std::optional<uint64_t> scramble_seed);
   Assignment At(uint64_t k) const;
+
+  // The error of an experiment whose algorithm `algorithm_name` uses the design, when it has more
+  // parameters than a Sobol sequence has dimensions.
+  static std::optional<FieldError> DimensionsError(const Experiment& experiment,
+                                                   const std::string& algorithm_name);
 
  private:
   SearchSpace space_;

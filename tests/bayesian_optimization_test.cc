@@ -33,14 +33,8 @@ using Objective = std::function<double(const Assignment&)>;
 Experiment BoExperiment(std::vector<ParameterSpec> parameters,
                         std::vector<NamedSetting> settings = {{"random_state", "7"}},
                         const std::string& direction = "minimize") {
-  Experiment experiment;
-  experiment.metadata.name = "bo";
-  experiment.spec.objective = ObjectiveSpec{};
-  experiment.spec.objective->type = direction;
-  experiment.spec.objective->objective_metric_name = "loss";
-  experiment.spec.algorithm = AlgorithmSpec{"bayesianoptimization", std::move(settings)};
-  experiment.spec.parameters = std::move(parameters);
-  return experiment;
+  return testing::SearchExperiment("bayesianoptimization", std::move(parameters),
+                                   std::move(settings), direction);
 }
 
 std::vector<ParameterSpec> UnitSquare() {

@@ -40,15 +40,19 @@ std::vector<std::vector<std::string>> ResultRows(const std::string& out, const s
   return rows;
 }
 
-TEST(E2eExamplesTest, DigitsNetworkTunedByBayesianOptimisation) {
-  testing::TempDir dir;
+// `tuneup run examples/MANIFEST` with a work directory inside `dir`.
+ProcessResult RunExample(const testing::TempDir& dir, const std::string& manifest) {
   testing::ProcessOptions options;
   options.working_dir = dir.path().string();
-  ProcessResult result =
-      testing::RunProcess({testing::TuneupBinary(), "run",
-                           testing::SourcePath("examples/digits-mlp/bayesian-optimization.yaml"),
-                           "--workdir", dir.Join("work")},
-                          options, std::chrono::seconds(240));
+  return testing::RunProcess(
+      {testing::TuneupBinary(), "run", testing::SourcePath("examples/" + manifest), "--workdir",
+       dir.Join("work")},
+      options, std::chrono::seconds(240));
+}
+
+TEST(E2eExamplesTest, DigitsNetworkTunedByBayesianOptimisation) {
+  testing::TempDir dir;
+  ProcessResult result = RunExample(dir, "digits-mlp/bayesian-optimization.yaml");
   ASSERT_EQ(result.exit_code, 0) << result.Describe();
   EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentMaxTrialsReached)")) << result.out;
   EXPECT_TRUE(Contains(result.out, "15 trials: 15 Succeeded")) << result.out;
@@ -81,12 +85,7 @@ TEST(E2eExamplesTest, DigitsNetworkTunedByBayesianOptimisation) {
 
 TEST(E2eExamplesTest, DigitsNetworkTunedByHyperbandEndsByItself) {
   testing::TempDir dir;
-  testing::ProcessOptions options;
-  options.working_dir = dir.path().string();
-  ProcessResult result = testing::RunProcess(
-      {testing::TuneupBinary(), "run", testing::SourcePath("examples/digits-mlp/hyperband.yaml"),
-       "--workdir", dir.Join("work")},
-      options, std::chrono::seconds(240));
+  ProcessResult result = RunExample(dir, "digits-mlp/hyperband.yaml");
   ASSERT_EQ(result.exit_code, 0) << result.Describe();
   // No maxTrialCount: the brackets of (r_l 9, eta 3) end it, after 9 + 3 + 1, 5 + 1 and 3 trials.
   EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentSuggestionEndReached)")) << result.out;

@@ -25,16 +25,11 @@ using testing::RangeSpec;
 
 Experiment HyperbandExperiment(std::vector<NamedSetting> settings,
                                const std::string& direction = "minimize") {
-  Experiment experiment;
-  experiment.metadata.name = "hb";
-  experiment.spec.objective = ObjectiveSpec{};
-  experiment.spec.objective->type = direction;
-  experiment.spec.objective->objective_metric_name = "loss";
-  experiment.spec.algorithm = AlgorithmSpec{"hyperband", std::move(settings)};
-  experiment.spec.parameters = {RangeSpec("lr", "double", "0.001", "1", "", "logUniform"),
-                                RangeSpec("epochs", "int", "1", "81"),
-                                ListSpec("opt", "categorical", {"sgd", "adam"})};
-  return experiment;
+  return testing::SearchExperiment(
+      "hyperband",
+      {RangeSpec("lr", "double", "0.001", "1", "", "logUniform"),
+       RangeSpec("epochs", "int", "1", "81"), ListSpec("opt", "categorical", {"sgd", "adam"})},
+      std::move(settings), direction);
 }
 
 std::vector<NamedSetting> Settings(const std::string& r_l = "9", const std::string& eta = "3") {

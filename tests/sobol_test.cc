@@ -152,14 +152,7 @@ TEST(NormalTest, QuantileInvertsTheCdf) {
 
 Experiment SobolExperiment(std::vector<ParameterSpec> parameters,
                            std::vector<NamedSetting> settings = {}) {
-  Experiment experiment;
-  experiment.metadata.name = "sobol";
-  experiment.spec.objective = ObjectiveSpec{};
-  experiment.spec.objective->type = "minimize";
-  experiment.spec.objective->objective_metric_name = "loss";
-  experiment.spec.algorithm = AlgorithmSpec{"sobol", std::move(settings)};
-  experiment.spec.parameters = std::move(parameters);
-  return experiment;
+  return testing::SearchExperiment("sobol", std::move(parameters), std::move(settings));
 }
 
 std::vector<Trial> AsTrials(const SuggestReply& reply) {

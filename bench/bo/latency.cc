@@ -17,6 +17,7 @@
 
 #include "api/experiment.h"
 #include "api/search_space.h"
+#include "bench/bo/problems.h"
 #include "common/text.h"
 #include "suggestion/bayesian_optimization.h"
 #include "suggestion/rng.h"
@@ -28,35 +29,12 @@ namespace {
 using Stopwatch = std::chrono::steady_clock;
 
 Experiment MakeExperiment() {
-  Experiment experiment;
-  experiment.spec.objective = ObjectiveSpec{};
-  experiment.spec.objective->type = "minimize";
-  experiment.spec.objective->objective_metric_name = "loss";
-  experiment.spec.algorithm = AlgorithmSpec{"bayesianoptimization", {{"random_state", "1"}}};
+  std::vector<ParameterSpec> parameters;
   for (int i = 0; i < 6; ++i) {
-    experiment.spec.parameters.push_back(testing::RangeSpec("x" + std::to_string(i), "double", "0", "1"));
+    parameters.push_back(testing::RangeSpec("x" + std::to_string(i), "double", "0", "1"));
   }
-  return experiment;
-}
-
-// Hartmann-6 (minimum -3.32237 at a known point), the 6-D test function of the quality bench.
-double Hartmann6(const std::vector<double>& x) {
-  static const double a[4] = {1.0, 1.2, 3.0, 3.2};
-  static const double A[4][6] = {{10, 3, 17, 3.5, 1.7, 8},
-                                 {0.05, 10, 17, 0.1, 8, 14},
-                                 {3, 3.5, 1.7, 10, 17, 8},
-                                 {17, 8, 0.05, 10, 0.1, 14}};
-  static const double P[4][6] = {{0.1312, 0.1696, 0.5569, 0.0124, 0.8283, 0.5886},
-                                 {0.2329, 0.4135, 0.8307, 0.3736, 0.1004, 0.9991},
-                                 {0.2348, 0.1451, 0.3522, 0.2883, 0.3047, 0.6650},
-                                 {0.4047, 0.8828, 0.8732, 0.5743, 0.1091, 0.0381}};
-  double sum = 0;
-  for (int i = 0; i < 4; ++i) {
-    double inner = 0;
-    for (int j = 0; j < 6; ++j) inner += A[i][j] * (x[j] - P[i][j]) * (x[j] - P[i][j]);
-    sum += a[i] * std::exp(-inner);
-  }
-  return -sum;
+  return testing::SearchExperiment("bayesianoptimization", std::move(parameters),
+                                   {{"random_state", "1"}});
 }
 
 Trial RandomTrial(int64_t sequence, Rng& rng) {
@@ -69,11 +47,13 @@ Trial RandomTrial(int64_t sequence, Rng& rng) {
     trial.assignment.push_back({"x" + std::to_string(j), FormatDouble(x[j])});
   }
   trial.status = TrialStatus::kSucceeded;
-  trial.objective = Hartmann6(x);
+  trial.objective = bench::Hartmann6(x);  // the 6-D function of the quality bench
   return trial;
 }
 
-double Seconds(Stopwatch::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Stopwatch::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace
 }  // namespace tuneup
@@ -100,7 +80,8 @@ int main(int argc, char** argv) {
   for (int n : sizes) {
     Rng rng(42);
     std::vector<Trial> trials;
-    for (int i = 0; i < n - repeats; ++i) trials.push_back(RandomTrial(i, rng));
+    for (int i = 0; i < n - repeats; ++i)
+      trials.push_back(RandomTrial(i, rng));
     std::vector<double> times;
     {
       BayesianOptimization warm(experiment, space);
@@ -125,7 +106,7 @@ int main(int argc, char** argv) {
                 1000 * times.back(), 1000 * cold_seconds);
     std::fflush(stdout);
   }
-  struct rusage usage{};
+  struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("peak_rss_mb %.1f\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
   return 0;

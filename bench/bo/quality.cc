@@ -22,14 +22,8 @@ namespace tuneup::bench {
 namespace {
 
 Experiment MakeExperiment(const Problem& problem, const std::string& algorithm, int seed) {
-  Experiment experiment;
-  experiment.metadata.name = problem.name;
-  experiment.spec.objective = ObjectiveSpec{};
-  experiment.spec.objective->type = "minimize";
-  experiment.spec.objective->objective_metric_name = "value";
-  experiment.spec.algorithm = AlgorithmSpec{algorithm, {{"random_state", std::to_string(seed)}}};
-  experiment.spec.parameters = problem.parameters;
-  return experiment;
+  return testing::SearchExperiment(algorithm, problem.parameters,
+                                   {{"random_state", std::to_string(seed)}});
 }
 
 nlohmann::json Run(const Problem& problem, const std::string& algorithm, int seed, int budget) {
@@ -52,8 +46,7 @@ nlohmann::json Run(const Problem& problem, const std::string& algorithm, int see
     trace.push_back(best);
     trials.push_back(std::move(trial));
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return {{"system", algorithm == "random" ? "tuneup-random" : "tuneup-bo"},
           {"problem", problem.name},
           {"seed", seed},
@@ -74,13 +67,17 @@ int main(int argc, char** argv) {
   std::set<std::string> only;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    if (arg.rfind("--trials=", 0) == 0) budget = std::atoi(arg.c_str() + 9);
-    else if (arg.rfind("--seeds=", 0) == 0) seeds = std::atoi(arg.c_str() + 8);
-    else if (arg == "--random") with_random = true;
+    if (arg.rfind("--trials=", 0) == 0)
+      budget = std::atoi(arg.c_str() + 9);
+    else if (arg.rfind("--seeds=", 0) == 0)
+      seeds = std::atoi(arg.c_str() + 8);
+    else if (arg == "--random")
+      with_random = true;
     else if (arg.rfind("--problems=", 0) == 0) {
       std::stringstream list(arg.substr(11));
       std::string name;
-      while (std::getline(list, name, ',')) only.insert(name);
+      while (std::getline(list, name, ','))
+        only.insert(name);
     } else {
       std::fprintf(stderr, "unknown argument %s\n", arg.c_str());
       return 2;

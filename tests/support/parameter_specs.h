@@ -1,5 +1,5 @@
-// Building spec.parameters entries in code, for tests and benchmarks (header-only, so benchmarks
-// can use it without linking the test support library).
+// Building spec.parameters entries and search experiments in code, for tests and benchmarks
+// (header-only, so benchmarks can use it without linking the test support library).
 #pragma once
 
 #include <string>
@@ -31,6 +31,22 @@ inline ParameterSpec ListSpec(const std::string& name, const std::string& type,
   spec.parameter_type = type;
   spec.feasible_space.list = std::move(list);
   return spec;
+}
+
+// An experiment named after `algorithm` that searches `parameters` with it, for the objective
+// "loss" in `direction` ("minimize" or "maximize"): what a search algorithm reads of an experiment.
+inline Experiment SearchExperiment(const std::string& algorithm,
+                                   std::vector<ParameterSpec> parameters,
+                                   std::vector<NamedSetting> settings = {},
+                                   const std::string& direction = "minimize") {
+  Experiment experiment;
+  experiment.metadata.name = algorithm;
+  experiment.spec.objective = ObjectiveSpec{};
+  experiment.spec.objective->type = direction;
+  experiment.spec.objective->objective_metric_name = "loss";
+  experiment.spec.algorithm = AlgorithmSpec{algorithm, std::move(settings)};
+  experiment.spec.parameters = std::move(parameters);
+  return experiment;
 }
 
 }  // namespace tuneup::testing
