@@ -73,6 +73,7 @@ inline constexpr const char* kSucceeded = "TrialSucceeded";
 inline constexpr const char* kFailed = "TrialFailed";
 inline constexpr const char* kMetricsUnavailable = "MetricsUnavailable";
 inline constexpr const char* kKilled = "TrialKilled";
+inline constexpr const char* kEarlyStopped = "TrialEarlyStopped";
 inline constexpr const char* kLaunchFailed = "LaunchFailed";
 inline constexpr const char* kRequeued = "Requeued";
 }  // namespace trial_reason

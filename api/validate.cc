@@ -26,11 +26,11 @@ void ValidateName(const Experiment& experiment, FieldErrors& errors) {
   if (name.empty()) {
     errors.push_back({"metadata.name", "must be specified"});
   } else if (name.size() > 40 || !std::regex_match(name, kName)) {
-    errors.push_back({"metadata.name",
-                      "\"" + name +
-                          "\" is invalid: a name must consist of lower case alphanumeric "
-                          "characters or '-', start with a letter, end with a letter or digit "
-                          "(e.g. 'my-name' or 'abc-123') and be at most 40 characters long"});
+    errors.push_back(
+        {"metadata.name", "\"" + name +
+                              "\" is invalid: a name must consist of lower case alphanumeric "
+                              "characters or '-', start with a letter, end with a letter or digit "
+                              "(e.g. 'my-name' or 'abc-123') and be at most 40 characters long"});
   }
 }
 
@@ -43,24 +43,24 @@ void ValidateCounts(const ExperimentSpec& spec, FieldErrors& errors) {
                       "is " + std::to_string(*max_failed) + "; must not be less than 0"});
   }
   if (max_trials && *max_trials <= 0) {
-    errors.push_back({"spec.maxTrialCount",
-                      "is " + std::to_string(*max_trials) + "; must be greater than 0"});
+    errors.push_back(
+        {"spec.maxTrialCount", "is " + std::to_string(*max_trials) + "; must be greater than 0"});
   }
   if (parallel && *parallel <= 0) {
     errors.push_back({"spec.parallelTrialCount",
                       "is " + std::to_string(*parallel) + "; must be greater than 0"});
   }
   if (max_failed && max_trials && *max_failed > *max_trials) {
-    errors.push_back({"spec.maxFailedTrialCount",
-                      "is " + std::to_string(*max_failed) +
-                          "; must be less than or equal to spec.maxTrialCount (" +
-                          std::to_string(*max_trials) + ")"});
+    errors.push_back(
+        {"spec.maxFailedTrialCount", "is " + std::to_string(*max_failed) +
+                                         "; must be less than or equal to spec.maxTrialCount (" +
+                                         std::to_string(*max_trials) + ")"});
   }
   if (parallel && max_trials && *parallel > *max_trials) {
-    errors.push_back({"spec.parallelTrialCount",
-                      "is " + std::to_string(*parallel) +
-                          "; must be less than or equal to spec.maxTrialCount (" +
-                          std::to_string(*max_trials) + ")"});
+    errors.push_back(
+        {"spec.parallelTrialCount", "is " + std::to_string(*parallel) +
+                                        "; must be less than or equal to spec.maxTrialCount (" +
+                                        std::to_string(*max_trials) + ")"});
   }
 }
 
@@ -71,10 +71,10 @@ void ValidateObjective(const ExperimentSpec& spec, FieldErrors& errors) {
   }
   const ObjectiveSpec& objective = *spec.objective;
   if (objective.type != katib::kMinimize && objective.type != katib::kMaximize) {
-    errors.push_back({"spec.objective.type",
-                      (objective.type.empty() ? std::string("must be specified")
-                                              : "\"" + objective.type + "\" is invalid") +
-                          ": must be minimize or maximize"});
+    errors.push_back(
+        {"spec.objective.type", (objective.type.empty() ? std::string("must be specified")
+                                                        : "\"" + objective.type + "\" is invalid") +
+                                    ": must be minimize or maximize"});
   }
   if (objective.objective_metric_name.empty()) {
     errors.push_back({"spec.objective.objectiveMetricName", "must be specified"});
@@ -83,14 +83,13 @@ void ValidateObjective(const ExperimentSpec& spec, FieldErrors& errors) {
   if (!objective.objective_metric_name.empty() &&
       std::find(additional.begin(), additional.end(), objective.objective_metric_name) !=
           additional.end()) {
-    errors.push_back({"spec.objective.additionalMetricNames",
-                      "must not contain the objective metric \"" +
-                          objective.objective_metric_name + "\""});
+    errors.push_back(
+        {"spec.objective.additionalMetricNames",
+         "must not contain the objective metric \"" + objective.objective_metric_name + "\""});
   }
   for (size_t i = 0; i < additional.size(); ++i) {
     if (additional[i].empty()) {
-      errors.push_back(
-          {IndexPath("spec.objective.additionalMetricNames", i), "must not be empty"});
+      errors.push_back({IndexPath("spec.objective.additionalMetricNames", i), "must not be empty"});
     }
   }
   if (objective.goal && !std::isfinite(*objective.goal)) {
@@ -116,10 +115,10 @@ void ValidateAlgorithm(const ExperimentSpec& spec, FieldErrors& errors) {
     return;
   }
   const std::string& name = spec.algorithm->algorithm_name;
-  const auto& known = KatibAlgorithmNames();
+  const auto& known = KnownAlgorithmNames();
   if (name.empty()) {
-    errors.push_back({"spec.algorithm.algorithmName",
-                      "must be specified (one of " + JoinNames(known) + ")"});
+    errors.push_back(
+        {"spec.algorithm.algorithmName", "must be specified (one of " + JoinNames(known) + ")"});
   } else if (IsNasAlgorithm(name)) {
     errors.push_back({"spec.algorithm.algorithmName",
                       "\"" + name +
@@ -132,8 +131,8 @@ void ValidateAlgorithm(const ExperimentSpec& spec, FieldErrors& errors) {
   const auto& settings = spec.algorithm->algorithm_settings;
   for (size_t i = 0; i < settings.size(); ++i) {
     if (settings[i].name.empty()) {
-      errors.push_back({IndexPath("spec.algorithm.algorithmSettings", i) + ".name",
-                        "must be specified"});
+      errors.push_back(
+          {IndexPath("spec.algorithm.algorithmSettings", i) + ".name", "must be specified"});
     }
   }
 }
@@ -141,20 +140,20 @@ void ValidateAlgorithm(const ExperimentSpec& spec, FieldErrors& errors) {
 void ValidateEarlyStopping(const ExperimentSpec& spec, FieldErrors& errors) {
   if (!spec.early_stopping) return;
   const std::string& name = spec.early_stopping->algorithm_name;
-  const auto& known = KatibEarlyStoppingNames();
+  const auto& known = KnownEarlyStoppingNames();
   if (name.empty()) {
     errors.push_back({"spec.earlyStopping.algorithmName",
                       "must be specified (one of " + JoinNames(known) + ")"});
   } else if (std::find(known.begin(), known.end(), name) == known.end()) {
-    errors.push_back({"spec.earlyStopping.algorithmName",
-                      "unknown early stopping algorithm \"" + name + "\": must be one of " +
-                          JoinNames(known)});
+    errors.push_back(
+        {"spec.earlyStopping.algorithmName",
+         "unknown early stopping algorithm \"" + name + "\": must be one of " + JoinNames(known)});
   }
   const auto& settings = spec.early_stopping->algorithm_settings;
   for (size_t i = 0; i < settings.size(); ++i) {
     if (settings[i].name.empty()) {
-      errors.push_back({IndexPath("spec.earlyStopping.algorithmSettings", i) + ".name",
-                        "must be specified"});
+      errors.push_back(
+          {IndexPath("spec.earlyStopping.algorithmSettings", i) + ".name", "must be specified"});
     }
   }
 }
@@ -184,17 +183,20 @@ void ValidateSearchSpaceKind(const ExperimentSpec& spec, FieldErrors& errors) {
 
 }  // namespace
 
-const std::vector<std::string>& KatibAlgorithmNames() {
-  static const std::vector<std::string> names{
-      "random", "grid", "bayesianoptimization", "hyperband", "tpe", "multivariate-tpe",
-      "cmaes",  "sobol", "pbt",                 "enas",      "darts"};
+const std::vector<std::string>& KnownAlgorithmNames() {
+  static const std::vector<std::string> names{"random",    "grid",  "bayesianoptimization",
+                                              "hyperband", "tpe",   "multivariate-tpe",
+                                              "cmaes",     "sobol", "pbt",
+                                              "enas",      "darts", "asha"};
   return names;
 }
 
-bool IsNasAlgorithm(std::string_view name) { return name == "enas" || name == "darts"; }
+bool IsNasAlgorithm(std::string_view name) {
+  return name == "enas" || name == "darts";
+}
 
-const std::vector<std::string>& KatibEarlyStoppingNames() {
-  static const std::vector<std::string> names{"medianstop"};
+const std::vector<std::string>& KnownEarlyStoppingNames() {
+  static const std::vector<std::string> names{"medianstop", "successivehalving"};
   return names;
 }
 

@@ -20,12 +20,12 @@
 
 namespace tuneup {
 
-// Every algorithm name Katib knows, in Katib's spelling.
-const std::vector<std::string>& KatibAlgorithmNames();
+// Every algorithm name Katib knows, in Katib's spelling, and tuneup's own additions (asha).
+const std::vector<std::string>& KnownAlgorithmNames();
 // The neural architecture search algorithms among them (tuneup never runs these).
 bool IsNasAlgorithm(std::string_view name);
-// Every early-stopping algorithm Katib knows.
-const std::vector<std::string>& KatibEarlyStoppingNames();
+// Every early-stopping algorithm Katib knows (medianstop) and tuneup's own (successivehalving).
+const std::vector<std::string>& KnownEarlyStoppingNames();
 
 // Checks `experiment` (after ApplyKatibDefaults) against Katib's rules. Empty when valid.
 FieldErrors ValidateExperiment(const Experiment& experiment);

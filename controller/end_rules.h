@@ -17,7 +17,7 @@ inline constexpr int kMaxConsecutiveLaunchFailures = 10;
 
 struct RunState {
   std::map<TrialStatus, int> counts;     // every trial of the experiment, by status
-  std::optional<double> best_objective;  // best objective of a Succeeded trial
+  std::optional<double> best_objective;  // best objective of a Succeeded or EarlyStopped trial
   bool suggestions_exhausted = false;    // the algorithm has nothing left to propose
   std::string exhausted_message;         // why, when it is not the usual reason
   bool trials_in_flight = false;         // a trial is running or queued to (re)start

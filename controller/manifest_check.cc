@@ -3,6 +3,7 @@
 #include "api/defaults.h"
 #include "api/trial_template.h"
 #include "api/validate.h"
+#include "suggestion/early_stopping.h"
 
 namespace tuneup {
 
@@ -50,11 +51,6 @@ FieldErrors FindLocallyUnsupported(const Experiment& experiment,
         {"spec.algorithm.algorithmName", "tuneup cannot run \"" + spec.algorithm->algorithm_name +
                                              "\" yet (it runs: " + runnable + ")"});
   }
-  if (spec.early_stopping) {
-    unsupported.push_back(
-        {"spec.earlyStopping", "early stopping (" + spec.early_stopping->algorithm_name +
-                                   ") is not available in tuneup yet; remove spec.earlyStopping"});
-  }
   if (spec.metrics_collector_spec && spec.metrics_collector_spec->collector &&
       spec.metrics_collector_spec->collector->kind != katib::kCollectorStdOut) {
     unsupported.push_back({"spec.metricsCollectorSpec.collector.kind",
@@ -91,6 +87,8 @@ ManifestCheck CheckExperiment(LoadedExperiment loaded, const AlgorithmRegistry& 
   check.errors.insert(check.errors.end(), rules.begin(), rules.end());
   if (check.errors.empty()) {
     check.errors = registry.ValidateSettings(check.experiment);
+    FieldErrors stopping = ValidateEarlyStoppingSettings(check.experiment);
+    check.errors.insert(check.errors.end(), stopping.begin(), stopping.end());
   }
   if (check.errors.empty()) {
     check.unsupported = FindLocallyUnsupported(check.experiment, registry);

@@ -127,8 +127,8 @@ ProgressPrinter::ProgressPrinter(std::ostream& out, const Clock& clock,
   for (const auto& trial : existing) {
     if (trial.status == TrialStatus::kSucceeded) ++succeeded_;
     if (CountsAsFailed(trial.status)) ++failed_;
-    if (trial.status == TrialStatus::kKilled || trial.status == TrialStatus::kEarlyStopped)
-      ++other_;
+    if (trial.status == TrialStatus::kEarlyStopped) ++stopped_early_;
+    if (trial.status == TrialStatus::kKilled) ++killed_;
     if (trial.status == TrialStatus::kSucceeded && trial.objective &&
         (!best_ || Better(*trial.objective, *best_, Maximize(*experiment.spec.objective)))) {
       best_ = trial.objective;
@@ -142,7 +142,8 @@ std::string ProgressPrinter::StatusLine() const {
   std::string line = "[" + FormatElapsed(elapsed) + "] running " + std::to_string(running_) +
                      " | succeeded " + std::to_string(succeeded_) + " | failed " +
                      std::to_string(failed_);
-  if (other_ > 0) line += " | killed " + std::to_string(other_);
+  if (stopped_early_ > 0) line += " | stopped early " + std::to_string(stopped_early_);
+  if (killed_ > 0) line += " | killed " + std::to_string(killed_);
   line += " | best " + experiment_.spec.objective->objective_metric_name + " ";
   line += best_ ? FormatDouble(*best_) + " (" + best_trial_ + ")" : "-";
   return line;
@@ -180,7 +181,8 @@ void ProgressPrinter::OnTrialFinished(const Trial& trial) {
   if (trial.started_at && running_ > 0) --running_;
   if (trial.status == TrialStatus::kSucceeded) ++succeeded_;
   if (CountsAsFailed(trial.status)) ++failed_;
-  if (trial.status == TrialStatus::kKilled || trial.status == TrialStatus::kEarlyStopped) ++other_;
+  if (trial.status == TrialStatus::kEarlyStopped) ++stopped_early_;
+  if (trial.status == TrialStatus::kKilled) ++killed_;
   if (trial.status == TrialStatus::kSucceeded && trial.objective &&
       (!best_ || Better(*trial.objective, *best_, Maximize(*experiment_.spec.objective)))) {
     best_ = trial.objective;

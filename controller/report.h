@@ -57,7 +57,8 @@ class ProgressPrinter final : public RunObserver {
   int running_ = 0;
   int succeeded_ = 0;
   int failed_ = 0;
-  int other_ = 0;  // killed, early stopped
+  int stopped_early_ = 0;
+  int killed_ = 0;
   std::optional<double> best_;
   std::string best_trial_;
   bool line_open_ = false;

@@ -164,8 +164,10 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   }
 
   std::unique_ptr<Algorithm> algorithm;
+  std::unique_ptr<EarlyStopper> stopper;
   try {
     algorithm = AlgorithmRegistry::Default().Create(experiment);
+    stopper = CreateEarlyStopper(experiment);
   } catch (const Error& e) {
     err << "error: " << e.what() << "\n";
     return kExitUsage;
@@ -220,7 +222,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   if (live) tick();
 
   RunOutcome outcome;
-  runner.Start(*record, std::move(algorithm), [&](const RunOutcome& result) {
+  runner.Start(*record, std::move(algorithm), std::move(stopper), [&](const RunOutcome& result) {
     outcome = result;
     boost::system::error_code ignored;
     signals.cancel(ignored);

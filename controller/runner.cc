@@ -47,7 +47,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
         observer_(observer) {}
 
   void Start(const ExperimentRecord& record, std::unique_ptr<Algorithm> algorithm,
-             std::function<void(const RunOutcome&)> done);
+             std::unique_ptr<EarlyStopper> stopper, std::function<void(const RunOutcome&)> done);
   void Interrupt();
 
  private:
@@ -56,6 +56,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
     size_t index = 0;                       // into trials_
     std::unique_ptr<TrialMetrics> metrics;  // from stdout (source 0) and stderr (source 1)
     std::unique_ptr<std::ofstream> warnings_log;
+    std::optional<std::string> early_stop;  // why the stopper stopped it, once it has
   };
 
   void ScheduleReconcile();
@@ -72,6 +73,11 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   void OnExit(const std::string& name, const JobResult& result);
   void ScheduleFlush();
   void FlushObservations();
+  // Adds the objective values among `observations` to the curve of trial `index`.
+  void ExtendCurve(size_t index, std::span<const Observation> observations);
+  void LoadCurves();
+  // Asks the stopper about the running trial `name`; stops its job when told to.
+  void ConsiderStopping(const std::string& name, Active& active);
   void SaveTrial(Trial& trial, TrialStatus previous, std::span<const Observation> observations);
   void Abort(const std::string& error);
   void Finish();
@@ -94,8 +100,12 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   Experiment experiment_;
   ExperimentStatus status_;
   std::unique_ptr<Algorithm> algorithm_;
+  std::unique_ptr<EarlyStopper> stopper_;
   std::function<void(const RunOutcome&)> done_;
   std::vector<Trial> trials_;
+  // Each trial's objective values of its current attempt, in the order reported (index as
+  // trials_); kept only for the stopper.
+  std::vector<std::vector<double>> curves_;
   std::map<std::string, std::unique_ptr<Active>, std::less<>> active_;
   std::deque<size_t> queue_;  // Pending trials to (re)start before asking for new ones
   RunState state_;            // what the end rules look at
@@ -115,8 +125,9 @@ ExperimentRunner::ExperimentRunner(asio::io_context& io, Store& store, Executor&
 ExperimentRunner::~ExperimentRunner() = default;
 
 void ExperimentRunner::Start(const ExperimentRecord& record, std::unique_ptr<Algorithm> algorithm,
+                             std::unique_ptr<EarlyStopper> stopper,
                              std::function<void(const RunOutcome&)> done) {
-  impl_->Start(record, std::move(algorithm), std::move(done));
+  impl_->Start(record, std::move(algorithm), std::move(stopper), std::move(done));
 }
 
 void ExperimentRunner::Interrupt() {
@@ -125,13 +136,16 @@ void ExperimentRunner::Interrupt() {
 
 void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
                                    std::unique_ptr<Algorithm> algorithm,
+                                   std::unique_ptr<EarlyStopper> stopper,
                                    std::function<void(const RunOutcome&)> done) {
   experiment_ = record.experiment;
   status_ = record.status;
   algorithm_ = std::move(algorithm);
+  stopper_ = std::move(stopper);
   done_ = std::move(done);
   try {
     trials_ = store_.ListTrials(experiment_.metadata.name);
+    LoadCurves();
     for (size_t i = 0; i < trials_.size(); ++i) {
       ++state_.counts[trials_[i].status];
       NoteObjective(trials_[i]);
@@ -150,6 +164,41 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
     return;
   }
   ScheduleReconcile();
+}
+
+void ExperimentRunner::Impl::LoadCurves() {
+  curves_.assign(trials_.size(), {});
+  if (!stopper_) return;
+  const std::string& metric = experiment_.spec.objective->objective_metric_name;
+  for (size_t i = 0; i < trials_.size(); ++i) {
+    if (!trials_[i].started_at || IsActive(trials_[i].status)) continue;  // active ones re-run
+    for (const auto& observation :
+         store_.GetObservations(trials_[i].name, metric, trials_[i].attempt)) {
+      curves_[i].push_back(observation.value);
+    }
+  }
+}
+
+void ExperimentRunner::Impl::ExtendCurve(size_t index, std::span<const Observation> observations) {
+  if (!stopper_) return;
+  const std::string& metric = experiment_.spec.objective->objective_metric_name;
+  for (const auto& observation : observations) {
+    if (observation.metric == metric) curves_[index].push_back(observation.value);
+  }
+}
+
+void ExperimentRunner::Impl::ConsiderStopping(const std::string& name, Active& active) {
+  if (!stopper_ || active.early_stop || ending_ || interrupted_) return;
+  std::vector<TrialCurve> others;
+  others.reserve(trials_.size());
+  for (size_t i = 0; i < trials_.size(); ++i) {
+    if (i != active.index && trials_[i].status != TrialStatus::kPending)
+      others.push_back({&trials_[i], curves_[i]});
+  }
+  StopDecision decision = stopper_->Decide({&trials_[active.index], curves_[active.index]}, others);
+  if (!decision.stop) return;
+  active.early_stop = std::move(decision.message);
+  executor_.Kill(name);
 }
 
 void ExperimentRunner::Impl::Interrupt() {
@@ -184,7 +233,8 @@ void ExperimentRunner::Impl::ScheduleReconcile() {
 }
 
 void ExperimentRunner::Impl::NoteObjective(const Trial& trial) {
-  if (trial.status != TrialStatus::kSucceeded || !trial.objective) return;
+  if (!trial.objective) return;
+  if (trial.status != TrialStatus::kSucceeded && trial.status != TrialStatus::kEarlyStopped) return;
   bool maximize = experiment_.spec.objective->type == katib::kMaximize;
   if (!state_.best_objective || (maximize ? *trial.objective > *state_.best_objective
                                           : *trial.objective < *state_.best_objective)) {
@@ -257,6 +307,7 @@ void ExperimentRunner::Impl::ProposeTrials(int slots) {
     trial.status = TrialStatus::kPending;
     trial.created_at = now;
     created.push_back(std::move(trial));
+    curves_.emplace_back();
   }
   try {
     store_.CreateTrials(created);  // the intent is stored before any job starts
@@ -338,6 +389,7 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
   trial.metrics.clear();
   trial.objective.reset();
   trial.completed_at.reset();
+  curves_[index].clear();
   fs::create_directories(trial_dir, ec);
   if (ec) {
     FailBeforeLaunch(index, trial_reason::kLaunchFailed,
@@ -409,6 +461,7 @@ void ExperimentRunner::Impl::ScheduleFlush() {
 }
 
 void ExperimentRunner::Impl::FlushObservations() {
+  std::vector<std::string> grown;  // trials whose curves grew
   for (auto& [name, active] : active_) {
     std::vector<Observation>& unsaved = active->metrics->unsaved();
     if (unsaved.empty()) continue;
@@ -419,7 +472,16 @@ void ExperimentRunner::Impl::FlushObservations() {
       Abort(e.what());
       return;
     }
+    const size_t before = curves_[active->index].size();
+    ExtendCurve(active->index, unsaved);
+    if (curves_[active->index].size() > before) grown.push_back(name);
     unsaved.clear();
+  }
+  // Decided on what is stored, so a stop always has its evidence in the store. Kill() may end a
+  // job at once, so active_ is looked up again for each.
+  for (const auto& name : grown) {
+    auto it = active_.find(name);
+    if (it != active_.end()) ConsiderStopping(name, *it->second);
   }
 }
 
@@ -432,6 +494,7 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
   Timestamp now = clock_.Now();
 
   active->metrics->Finish(now);
+  ExtendCurve(active->index, active->metrics->unsaved());
   trial.metrics = active->metrics->summaries();
   trial.objective = ObjectiveValue(trial.metrics, *experiment_.spec.objective);
   trial.completed_at = now;
@@ -447,7 +510,11 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
     state_.last_launch_error = result.message;
   } else {
     state_.consecutive_launch_failures = 0;
-    if (killed && interrupted_ && !ending_) {
+    if (killed && active->early_stop) {
+      trial.status = TrialStatus::kEarlyStopped;
+      trial.reason = trial_reason::kEarlyStopped;
+      trial.message = *active->early_stop;
+    } else if (killed && interrupted_ && !ending_) {
       trial.status = TrialStatus::kPending;
       trial.reason = trial_reason::kRequeued;
       trial.message = "interrupted; re-runs with the same assignment when the experiment resumes";

@@ -12,6 +12,11 @@
 // recorded as Killed, with their observations. Failed and MetricsUnavailable (exited 0 without
 // reporting the objective) trials count as failed, as in Katib.
 //
+// With an EarlyStopper (spec.earlyStopping), every batch of observations is stored first and then
+// shown to the stopper with the curves of every trial; a trial it stops ends as EarlyStopped
+// (reason TrialEarlyStopped), keeping its objective so far. EarlyStopped trials count towards
+// maxTrialCount, never towards maxFailedTrialCount.
+//
 // Resuming is starting again: trials the store holds as Pending or Running (left by an
 // interrupted or crashed run) are re-run first, with the same assignment, as a new attempt.
 // Interrupt() stops every running trial and re-queues it (Pending), leaving the experiment
@@ -30,6 +35,7 @@
 #include "controller/executor.h"
 #include "db/store.h"
 #include "suggestion/algorithm.h"
+#include "suggestion/early_stopping.h"
 
 namespace boost::asio {
 class io_context;
@@ -67,11 +73,12 @@ class ExperimentRunner {
                    const Clock& clock, RunnerOptions options, RunObserver* observer = nullptr);
   ~ExperimentRunner();
 
-  // Starts (or resumes) the experiment `record`, which must be in the store, with `algorithm`.
-  // `done` is called exactly once, on the loop, when the experiment has ended, was interrupted or
-  // was aborted by an error. Call once.
+  // Starts (or resumes) the experiment `record`, which must be in the store, with `algorithm`
+  // and, when the experiment stops trials early, `stopper` (may be null). `done` is called exactly
+  // once, on the loop, when the experiment has ended, was interrupted or was aborted by an error.
+  // Call once.
   void Start(const ExperimentRecord& record, std::unique_ptr<Algorithm> algorithm,
-             std::function<void(const RunOutcome&)> done);
+             std::unique_ptr<EarlyStopper> stopper, std::function<void(const RunOutcome&)> done);
 
   // Stops running trials (their whole process groups) and re-queues them. A second call stops
   // them without a grace period.

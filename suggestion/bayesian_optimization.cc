@@ -106,10 +106,11 @@ std::vector<std::pair<std::string, BayesianOptimization::Observation>>
 BayesianOptimization::Observations(std::span<const Trial> trials) {
   std::vector<std::pair<std::string, Observation>> observations;
   for (const auto& trial : trials) {
-    if (trial.status != TrialStatus::kSucceeded || !trial.objective ||
-        !std::isfinite(*trial.objective)) {
-      continue;
-    }
+    // An early-stopped trial's best value so far is what it reached: a pessimistic but real
+    // measurement of its point, which keeps the model away from regions the stopper gave up on.
+    const bool measured =
+        trial.status == TrialStatus::kSucceeded || trial.status == TrialStatus::kEarlyStopped;
+    if (!measured || !trial.objective || !std::isfinite(*trial.objective)) continue;
     const auto& x = Known(trial).x;
     if (!x) continue;  // made by hand outside the space: nothing the model can place
     observations.push_back({trial.name, {*x, maximize_ ? -*trial.objective : *trial.objective}});

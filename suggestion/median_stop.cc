@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/text.h"
+#include "suggestion/settings.h"
+
 namespace tuneup {
 
 namespace {
@@ -28,6 +31,22 @@ double Median(std::vector<double> values) {
 }
 
 }  // namespace
+
+MedianStopSettings MedianStopSettings::Read(const Experiment& experiment, FieldErrors& errors) {
+  MedianStopSettings settings;
+  static const std::vector<NamedSetting> kNone;
+  const auto& given =
+      experiment.spec.early_stopping ? experiment.spec.early_stopping->algorithm_settings : kNone;
+  SettingsReader reader(given, "spec.earlyStopping.algorithmSettings", errors);
+  if (auto n = reader.Int("min_trials_required", 1, 1'000'000'000)) {
+    settings.min_trials_required = static_cast<int>(*n);
+  }
+  if (auto step = reader.Int("start_step", 1, 1'000'000'000)) {
+    settings.start_step = static_cast<int>(*step);
+  }
+  reader.RejectUnknown("medianstop");
+  return settings;
+}
 
 MedianStopDecision MedianStop(std::span<const double> running,
                               std::span<const std::vector<double>> completed, bool maximize,
@@ -56,6 +75,22 @@ MedianStopDecision MedianStop(std::span<const double> running,
   decision.median = Median(std::move(averages));
   decision.stop = maximize ? decision.best < *decision.median : decision.best > *decision.median;
   return decision;
+}
+
+StopDecision MedianStopper::Decide(const TrialCurve& running, std::span<const TrialCurve> others) {
+  std::vector<std::vector<double>> completed;
+  for (const auto& other : others) {
+    if (other.trial->status == TrialStatus::kSucceeded && !other.values.empty()) {
+      completed.emplace_back(other.values.begin(), other.values.end());
+    }
+  }
+  const MedianStopDecision decision = MedianStop(running.values, completed, maximize_, settings_);
+  if (!decision.stop) return {};
+  return {true, "stopped early by medianstop at step " + std::to_string(decision.step) +
+                    ": its best value so far, " + FormatDouble(decision.best) + ", is " +
+                    (maximize_ ? "below" : "above") + " the median " +
+                    FormatDouble(*decision.median) + " of " + std::to_string(completed.size()) +
+                    " completed trials' running averages"};
 }
 
 }  // namespace tuneup

@@ -8,18 +8,25 @@
 // average of all of them. Nothing is stopped before the running trial has reported start_step
 // values, nor while fewer than min_trials_required trials have completed.
 //
-// This is the rule as the paper defines it (and as Ray Tune and NNI implement it).
+// This is the rule as the paper defines it (and as Ray Tune and NNI implement it). The completed
+// trials are the Succeeded ones: a trial stopped early never sets the bar for the others.
 #pragma once
 
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "suggestion/early_stopping.h"
+
 namespace tuneup {
 
 struct MedianStopSettings {
   int min_trials_required = 3;
   int start_step = 4;
+
+  // Reads spec.earlyStopping.algorithmSettings (min_trials_required >= 1, start_step >= 1); every
+  // problem goes to `errors`, naming the setting.
+  static MedianStopSettings Read(const Experiment& experiment, FieldErrors& errors);
 };
 
 struct MedianStopDecision {
@@ -35,5 +42,18 @@ struct MedianStopDecision {
 MedianStopDecision MedianStop(std::span<const double> running,
                               std::span<const std::vector<double>> completed, bool maximize,
                               const MedianStopSettings& settings);
+
+// `medianstop`: MedianStop as an EarlyStopper.
+class MedianStopper final : public EarlyStopper {
+ public:
+  MedianStopper(MedianStopSettings settings, bool maximize)
+      : settings_(settings), maximize_(maximize) {}
+
+  StopDecision Decide(const TrialCurve& running, std::span<const TrialCurve> others) override;
+
+ private:
+  MedianStopSettings settings_;
+  bool maximize_;
+};
 
 }  // namespace tuneup

@@ -1119,15 +1119,15 @@ TEST(ValidationTest, SearchSpaceLeavesOutBrokenParameters) {
   EXPECT_THROW(SearchSpace::FromSpecOrThrow(experiment.spec), Error);
 }
 
-TEST(ValidationTest, KatibNameLists) {
-  EXPECT_THAT(KatibAlgorithmNames(),
+TEST(ValidationTest, KnownNameListsAreKatibsPlusOurs) {
+  EXPECT_THAT(KnownAlgorithmNames(),
               ::testing::UnorderedElementsAre("random", "grid", "bayesianoptimization", "hyperband",
                                               "tpe", "multivariate-tpe", "cmaes", "sobol", "pbt",
-                                              "enas", "darts"));
+                                              "enas", "darts", "asha"));
   EXPECT_TRUE(IsNasAlgorithm("enas"));
   EXPECT_TRUE(IsNasAlgorithm("darts"));
   EXPECT_FALSE(IsNasAlgorithm("random"));
-  EXPECT_THAT(KatibEarlyStoppingNames(), ::testing::ElementsAre("medianstop"));
+  EXPECT_THAT(KnownEarlyStoppingNames(), ::testing::ElementsAre("medianstop", "successivehalving"));
 }
 
 // --- algorithm settings (suggestion/registry.h) -------------------------------------------------

@@ -2,6 +2,7 @@
 // (Debian's python3-sklearn), real processes, the embedded store.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -21,10 +22,11 @@ bool Contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// The Succeeded rows of the results table `tuneup run` prints (trial, status, objective and the
-// values: `columns` words in all) for trials whose names start with `prefix`.
+// The rows of the results table `tuneup run` prints (trial, status, objective and the values:
+// `columns` words in all) for trials in `status` whose names start with `prefix`.
 std::vector<std::vector<std::string>> ResultRows(const std::string& out, const std::string& prefix,
-                                                 size_t columns) {
+                                                 size_t columns,
+                                                 const std::string& status = "Succeeded") {
   std::vector<std::vector<std::string>> rows;
   std::istringstream lines(out);
   std::string line;
@@ -33,7 +35,7 @@ std::vector<std::vector<std::string>> ResultRows(const std::string& out, const s
     std::vector<std::string> row;
     for (std::string word; words >> word;)
       row.push_back(word);
-    if (row.size() == columns && row[0].rfind(prefix, 0) == 0 && row[1] == "Succeeded") {
+    if (row.size() == columns && row[0].rfind(prefix, 0) == 0 && row[1] == status) {
       rows.push_back(row);
     }
   }
@@ -95,6 +97,31 @@ TEST(E2eExamplesTest, DigitsNetworkTunedByHyperbandEndsByItself) {
   for (const auto& row : ResultRows(result.out, "digits-mlp-hyperband-", 8))
     ++per_budget[row[7]];
   EXPECT_EQ(per_budget, (std::map<std::string, int>{{"1", 9}, {"3", 8}, {"9", 5}})) << result.out;
+}
+
+TEST(E2eExamplesTest, DigitsNetworkWithMedianStopStopsPoorTrialsEarly) {
+  testing::TempDir dir;
+  ProcessResult result = RunExample(dir, "digits-mlp/median-stop.yaml");
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentMaxTrialsReached)")) << result.out;
+  // Early-stopped trials count towards maxTrialCount and are not failures.
+  EXPECT_TRUE(Contains(result.out, "12 trials: ")) << result.out;
+  EXPECT_FALSE(Contains(result.out, "Failed")) << result.out;
+  // With 3 trials at a time, the 12th starts once 9 have finished; its configuration (random_state
+  // 42: 16 logistic units, lr 2.8e-4) is far below their median after 5 epochs.
+  const std::string last = "digits-mlp-median-stop-0012";
+  EXPECT_TRUE(Contains(result.err, "EarlyStopped " + last + " accuracy=")) << result.err;
+  EXPECT_TRUE(Contains(result.err, "stopped early by medianstop at step 5")) << result.err;
+  // Each EarlyStopped trial's process was stopped before its 20 epochs. Columns: trial, status,
+  // accuracy, lr, alpha, hidden, activation.
+  auto stopped = ResultRows(result.out, "digits-mlp-median-stop-", 7, "EarlyStopped");
+  for (const auto& row : stopped) {
+    std::string log = testing::ReadFile(dir.Join("work/trials/" + row[0] + "/stdout.log"));
+    const auto epochs = std::count(log.begin(), log.end(), '\n');
+    EXPECT_GE(epochs, 5) << row[0];
+    EXPECT_LT(epochs, 20) << row[0] << " ran to the end:\n" << log;
+  }
+  EXPECT_FALSE(stopped.empty()) << result.out;
 }
 
 }  // namespace

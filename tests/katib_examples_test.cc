@@ -48,7 +48,7 @@ const std::map<std::string, Expectation>& Expectations() {
   static const auto* expectations = new std::map<std::string, Expectation>{
       // Trials are Argo Workflows: they need a cluster.
       {"argo__argo-workflow.yaml", {Verdict::kUnsupported, {kTrialKind}}},
-      {"early-stopping__median-stop.yaml", {Verdict::kUnsupported, {"spec.earlyStopping"}}},
+      {"early-stopping__median-stop.yaml", {Verdict::kRunnable, {}}},
       // A batch/v1 Job with a command and random search: nothing the manifest check defers.
       {"fpga__xgboost-example.yaml", {Verdict::kRunnable, {}}},
       {"hp-tuning__bayesian-optimization.yaml", {Verdict::kRunnable, {}}},

@@ -3,6 +3,9 @@
 
 #include "controller/runner.h"
 
+#include <algorithm>
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -30,6 +33,7 @@ struct Spec {
   std::optional<double> goal;
   std::string type = "minimize";
   std::string x_space = R"(min: "0", max: "1")";
+  std::string early_stopping;  // the spec.earlyStopping block, indented under spec
 };
 
 std::string Yaml(const Spec& s) {
@@ -50,6 +54,7 @@ spec:
       - name: random_state
         value: "3"
 )" + s.extra_settings;
+  yaml += s.early_stopping;
   yaml += "  parallelTrialCount: " + std::to_string(s.parallel) + "\n";
   if (s.max_trials) yaml += "  maxTrialCount: " + std::to_string(*s.max_trials) + "\n";
   if (s.max_failed) yaml += "  maxFailedTrialCount: " + std::to_string(*s.max_failed) + "\n";
@@ -107,7 +112,7 @@ class RunnerTest : public ::testing::Test {
     RunOutcome outcome;
     bool done = false;
     runner.Start(record, AlgorithmRegistry::Default().Create(record.experiment),
-                 [&](const RunOutcome& result) {
+                 CreateEarlyStopper(record.experiment), [&](const RunOutcome& result) {
                    outcome = result;
                    done = true;
                  });
@@ -143,6 +148,26 @@ class RunnerTest : public ::testing::Test {
     clock_.Advance(std::chrono::milliseconds(10));
     executor.Output(trial, text);
     executor.Exit(trial, code);
+  }
+
+  // Every job reports the learning curve loss = x + 1/k at steps k = 1..steps, two loop turns
+  // apart (so a stop request lands between two steps), then exits 0.
+  void BehaveAsCurves(int steps) {
+    executor_.behaviour = [this, steps](FakeExecutor& executor, const TrialJob& job) {
+      Step(executor, job.trial, XOf(job), 1, steps);
+    };
+  }
+
+  void Step(FakeExecutor& executor, const std::string& trial, double x, int k, int steps) {
+    if (k > steps) {
+      executor.Exit(trial, 0);
+      return;
+    }
+    clock_.Advance(std::chrono::milliseconds(10));
+    executor.Output(trial, "loss=" + FormatDouble(x + 1.0 / k) + "\n");
+    Later(io_, [=, this, &executor] {
+      Later(io_, [=, this, &executor] { Step(executor, trial, x, k + 1, steps); });
+    });
   }
 
   testing::TempDir dir_;
@@ -453,13 +478,110 @@ TEST_F(RunnerTest, SeededRunsProposeTheSameTrials) {
   options.manifest_dir = options.workdir;
   ExperimentRunner runner(io, other_store, executor, clock_, options);
   runner.Start(record, AlgorithmRegistry::Default().Create(record.experiment),
-               [](const RunOutcome&) {});
+               CreateEarlyStopper(record.experiment), [](const RunOutcome&) {});
   io.run();
   std::vector<std::string> second;
   for (const auto& trial : other_store.ListTrials("runner-test")) {
     second.push_back(FindValue(trial.assignment, "x").value());
   }
   EXPECT_EQ(first, second);
+}
+
+constexpr const char* kMedianStop = R"(  earlyStopping:
+    algorithmName: medianstop
+    algorithmSettings:
+      - name: min_trials_required
+        value: "2"
+      - name: start_step
+        value: "2"
+)";
+
+double X(const Trial& trial) {
+  return ParseDouble(FindValue(trial.assignment, "x").value()).value();
+}
+
+TEST_F(RunnerTest, MedianStopStopsTheTrialsBelowTheMedianAndTheyAreNotFailed) {
+  BehaveAsCurves(5);
+  Spec spec;
+  spec.parallel = 1;  // each trial is judged against exactly the trials before it
+  spec.max_trials = 10;
+  spec.max_failed = 1;
+  spec.early_stopping = kMedianStop;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.state, ExperimentState::kSucceeded);
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+
+  // At step 2 a trial's best so far is x + 1/2; a completed trial's running average is
+  // x_i + 3/4. It is stopped when x + 1/2 > median(x_i + 3/4), from the third trial on.
+  std::vector<double> completed;
+  std::vector<std::string> stopped;
+  for (const auto& trial : Trials()) {
+    const double x = X(trial);
+    bool expect_stop = false;
+    if (completed.size() >= 2) {
+      std::vector<double> sorted = completed;
+      std::sort(sorted.begin(), sorted.end());
+      const size_t n = sorted.size();
+      double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+      expect_stop = x + 0.5 > median;
+    }
+    auto observations = Observations(trial.name, "loss");
+    if (expect_stop) {
+      stopped.push_back(trial.name);
+      EXPECT_EQ(trial.status, TrialStatus::kEarlyStopped) << trial.name << " x=" << x;
+      EXPECT_EQ(trial.reason, trial_reason::kEarlyStopped);
+      EXPECT_THAT(trial.message, ::testing::HasSubstr("medianstop at step 2"));
+      EXPECT_EQ(observations.size(), 2u) << "stopped right after step 2";
+      ASSERT_TRUE(trial.objective);
+      EXPECT_DOUBLE_EQ(*trial.objective, x + 0.5) << "the best value so far is kept";
+    } else {
+      EXPECT_EQ(trial.status, TrialStatus::kSucceeded) << trial.name << " x=" << x;
+      EXPECT_EQ(observations.size(), 5u);
+      completed.push_back(x + 0.75);
+    }
+  }
+  EXPECT_GE(stopped.size(), 2u) << "the seed should give a few trials to stop";
+  EXPECT_EQ(executor_.killed(), stopped);
+}
+
+TEST_F(RunnerTest, MedianStopAfterAResumeJudgesAgainstTheStoredCurves) {
+  Spec spec;
+  spec.parallel = 1;
+  spec.max_trials = 6;
+  spec.early_stopping = kMedianStop;
+  ExperimentRecord record = Create(spec);
+  // Two trials of an earlier run, x = 0: running averages at step 2 are 0.75, so every new
+  // trial with x > 0.25 is stopped at once, long before two new trials could complete.
+  std::vector<Trial> earlier(2);
+  for (size_t i = 0; i < earlier.size(); ++i) {
+    earlier[i].name = "runner-test-000" + std::to_string(i + 1);
+    earlier[i].experiment = "runner-test";
+    earlier[i].sequence = static_cast<int64_t>(i);
+    earlier[i].assignment = {{"x", "0"}};
+    earlier[i].created_at = clock_.Now();
+  }
+  store_.CreateTrials(earlier);
+  for (auto& trial : earlier) {
+    trial.status = TrialStatus::kSucceeded;
+    trial.started_at = clock_.Now();
+    trial.completed_at = clock_.Now();
+    trial.objective = 0.2;
+    std::vector<Observation> curve;
+    for (int k = 1; k <= 5; ++k)
+      curve.push_back({"loss", 1.0 / k, clock_.Now()});
+    store_.UpdateTrial(trial, curve);
+  }
+  BehaveAsCurves(5);
+  Run(record);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 6u);
+  for (size_t i = 2; i < trials.size(); ++i) {
+    if (X(trials[i]) > 0.25) {
+      EXPECT_EQ(trials[i].status, TrialStatus::kEarlyStopped) << trials[i].name;
+    } else {
+      EXPECT_EQ(trials[i].status, TrialStatus::kSucceeded) << trials[i].name;
+    }
+  }
 }
 
 }  // namespace
