@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "common/text.h"
+#include "suggestion/resource_budget.h"
 #include "suggestion/rng.h"
 #include "suggestion/sampling.h"
 #include "suggestion/settings.h"
@@ -16,12 +17,6 @@ namespace {
 
 constexpr const char* kSettingsPath = "spec.algorithm.algorithmSettings";
 
-std::optional<int64_t> IntLabel(const Trial& trial, const char* key) {
-  auto it = trial.labels.find(key);
-  if (it == trial.labels.end()) return std::nullopt;
-  return ParseInt64(it->second);
-}
-
 }  // namespace
 
 HyperbandSettings HyperbandSettings::Read(const Experiment& experiment, FieldErrors& errors) {
@@ -30,12 +25,7 @@ HyperbandSettings HyperbandSettings::Read(const Experiment& experiment, FieldErr
   const auto& given =
       experiment.spec.algorithm ? experiment.spec.algorithm->algorithm_settings : kNone;
   SettingsReader reader(given, kSettingsPath, errors);
-  std::vector<std::string> numeric;
-  for (const auto& parameter : experiment.spec.parameters) {
-    if (parameter.parameter_type == "int" || parameter.parameter_type == "double") {
-      numeric.push_back(parameter.name);
-    }
-  }
+  const std::vector<std::string> numeric = NumericParameterNames(experiment);
   const size_t before = errors.size();
   if (auto name = reader.OneOf("resource_name", numeric)) settings.resource_name = *name;
   if (auto eta = reader.Int("eta", 2, 1'000'000)) settings.eta = static_cast<int>(*eta);
@@ -75,18 +65,11 @@ HyperbandSearch::HyperbandSearch(const Experiment& experiment, const SearchSpace
   schedule_ = HyperbandSchedule(settings_.r_l, settings_.eta);
 }
 
-Assignment HyperbandSearch::WithBudget(Assignment assignment, double budget) const {
-  for (auto& value : assignment) {
-    if (value.name == resource_->name) value.value = resource_->FormatValue(budget);
-  }
-  return assignment;
-}
-
 Assignment HyperbandSearch::NewConfiguration(int bracket, int64_t config, double budget) const {
   // A configuration depends only on its place in the schedule: the same trials exist whatever
   // the parallelism or the order in which rungs finish.
   Rng rng(MixSeed(MixSeed(seed_, static_cast<uint64_t>(bracket)), static_cast<uint64_t>(config)));
-  return WithBudget(SampleAssignment(space_, rng), budget);
+  return WithBudget(SampleAssignment(space_, rng), *resource_, budget);
 }
 
 SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) {
@@ -119,7 +102,7 @@ SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) 
         if (static_cast<int>(reply.proposals.size()) >= count) continue;
         Assignment assignment =
             i == 0 ? NewConfiguration(bracket.s, k, budget)
-                   : WithBudget(made.at({bracket.s, i - 1, k})->assignment, budget);
+                   : WithBudget(made.at({bracket.s, i - 1, k})->assignment, *resource_, budget);
         reply.proposals.push_back({std::move(assignment),
                                    {{kHyperbandBracketLabel, std::to_string(bracket.s)},
                                     {kHyperbandRungLabel, std::to_string(i)},

@@ -52,8 +52,6 @@ class HyperbandSearch final : public Algorithm {
 
  private:
   Assignment NewConfiguration(int bracket, int64_t config, double budget) const;
-  // `assignment` with the resource parameter set to `budget`.
-  Assignment WithBudget(Assignment assignment, double budget) const;
 
   HyperbandSettings settings_;
   bool maximize_ = false;

@@ -1,5 +1,6 @@
 #include "suggestion/registry.h"
 
+#include "suggestion/asha.h"
 #include "suggestion/bayesian_optimization.h"
 #include "suggestion/grid_search.h"
 #include "suggestion/hyperband.h"
@@ -35,6 +36,10 @@ AlgorithmRegistry MakeDefault() {
   registry.Register({"hyperband", HyperbandSearch::ValidateSettings,
                      [](const Experiment& experiment, const SearchSpace& space) {
                        return std::make_unique<HyperbandSearch>(experiment, space);
+                     }});
+  registry.Register({"asha", AshaSearch::ValidateSettings,
+                     [](const Experiment& experiment, const SearchSpace& space) {
+                       return std::make_unique<AshaSearch>(experiment, space);
                      }});
   registry.Register({"bayesianoptimization", BayesianOptimization::ValidateSettings,
                      [](const Experiment& experiment, const SearchSpace& space) {

@@ -26,7 +26,7 @@ struct AlgorithmInfo {
 
 class AlgorithmRegistry {
  public:
-  // The algorithms tuneup runs: random, grid, sobol, bayesianoptimization, hyperband.
+  // The algorithms tuneup runs: random, grid, sobol, bayesianoptimization, hyperband, asha.
   static const AlgorithmRegistry& Default();
 
   void Register(AlgorithmInfo info);

@@ -2,14 +2,20 @@
 // (Debian's python3-sklearn), real processes, the embedded store.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/text.h"
+#include "db/sqlite_store.h"
+#include "suggestion/hyperband.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -42,14 +48,20 @@ std::vector<std::vector<std::string>> ResultRows(const std::string& out, const s
   return rows;
 }
 
-// `tuneup run examples/MANIFEST` with a work directory inside `dir`.
-ProcessResult RunExample(const testing::TempDir& dir, const std::string& manifest) {
+// The argv and options of `tuneup run examples/MANIFEST` with a work directory inside `dir`.
+std::vector<std::string> ExampleArgv(const testing::TempDir& dir, const std::string& manifest) {
+  return {testing::TuneupBinary(), "run", testing::SourcePath("examples/" + manifest), "--workdir",
+          dir.Join("work")};
+}
+testing::ProcessOptions ExampleOptions(const testing::TempDir& dir) {
   testing::ProcessOptions options;
   options.working_dir = dir.path().string();
-  return testing::RunProcess(
-      {testing::TuneupBinary(), "run", testing::SourcePath("examples/" + manifest), "--workdir",
-       dir.Join("work")},
-      options, std::chrono::seconds(240));
+  return options;
+}
+
+ProcessResult RunExample(const testing::TempDir& dir, const std::string& manifest) {
+  return testing::RunProcess(ExampleArgv(dir, manifest), ExampleOptions(dir),
+                             std::chrono::seconds(240));
 }
 
 TEST(E2eExamplesTest, DigitsNetworkTunedByBayesianOptimisation) {
@@ -122,6 +134,103 @@ TEST(E2eExamplesTest, DigitsNetworkWithMedianStopStopsPoorTrialsEarly) {
     EXPECT_LT(epochs, 20) << row[0] << " ran to the end:\n" << log;
   }
   EXPECT_FALSE(stopped.empty()) << result.out;
+}
+
+TEST(E2eExamplesTest, DigitsNetworkTunedByAshaPromotesWithoutWaiting) {
+  testing::TempDir dir;
+  ProcessResult result = RunExample(dir, "digits-mlp/asha.yaml");
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentMaxTrialsReached)")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "24 trials: 24 Succeeded")) << result.out;
+  // Columns: trial, status, accuracy, lr, alpha, hidden, activation, epochs. Which configurations
+  // are promoted depends on the order trials end in, but every promoted one ran at the budget
+  // below first, with the same values.
+  std::map<std::string, std::set<std::string>> budgets_of;  // values -> epochs
+  for (const auto& row : ResultRows(result.out, "digits-mlp-asha-", 8))
+    budgets_of[row[3] + " " + row[4] + " " + row[5] + " " + row[6]].insert(row[7]);
+  int promoted = 0;
+  for (const auto& [values, budgets] : budgets_of) {
+    for (const auto& epochs : budgets) {
+      EXPECT_TRUE(epochs == "1" || epochs == "3" || epochs == "9") << epochs;
+      const std::string below = epochs == "9" ? "3" : "1";
+      EXPECT_TRUE(epochs == "1" || budgets.count(below)) << values << " ran " << epochs;
+    }
+    if (budgets.count("3")) ++promoted;
+  }
+  EXPECT_GE(promoted, 3) << result.out;
+}
+
+TEST(E2eExamplesTest, HyperbandKilledMidBracketResumesTheSameBrackets) {
+  testing::TempDir dir;
+  const std::string experiment = "digits-mlp-hyperband";
+  auto tuneup = std::make_unique<testing::Process>(ExampleArgv(dir, "digits-mlp/hyperband.yaml"),
+                                                   ExampleOptions(dir));
+  // Killed (SIGKILL: no chance to tidy up) as soon as a promotion exists: the first bracket has
+  // finished its first rung and is in the middle of its second.
+  auto mid_bracket = [&] {
+    try {
+      SqliteStore store(dir.Join("work/tuneup.db"));
+      for (const auto& trial : store.ListTrials(experiment)) {
+        if (trial.labels.count(kHyperbandRungLabel) && trial.labels.at(kHyperbandRungLabel) == "1")
+          return true;
+      }
+    } catch (const Error&) {
+      // Not created yet, or busy: look again.
+    }
+    return false;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!mid_bracket() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  tuneup->Signal(SIGKILL);
+  ProcessResult killed = tuneup->Wait(std::chrono::seconds(60));
+  ASSERT_EQ(killed.signal, SIGKILL) << killed.Describe();
+
+  std::map<std::string, Trial> before;
+  {
+    SqliteStore store(dir.Join("work/tuneup.db"));
+    for (auto& trial : store.ListTrials(experiment))
+      before[trial.name] = trial;
+  }
+  ASSERT_LT(before.size(), 22u) << "killed too late to be mid-bracket";
+  int ended_before = 0;
+  for (const auto& [name, trial] : before)
+    ended_before += trial.status == TrialStatus::kSucceeded;
+  ASSERT_GE(ended_before, 9) << "the first rung of the first bracket had not ended";
+
+  // The same command resumes it; it ends by itself with exactly the trials of an unbroken run.
+  ProcessResult result = RunExample(dir, "digits-mlp/hyperband.yaml");
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "Resuming experiment " + experiment)) << result.out;
+  EXPECT_TRUE(Contains(result.out, "Succeeded (ExperimentSuggestionEndReached)")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "22 trials: 22 Succeeded")) << result.out;
+  std::map<std::string, int> per_budget;
+  for (const auto& row : ResultRows(result.out, experiment + "-", 8))
+    ++per_budget[row[7]];
+  EXPECT_EQ(per_budget, (std::map<std::string, int>{{"1", 9}, {"3", 8}, {"9", 5}})) << result.out;
+
+  SqliteStore store(dir.Join("work/tuneup.db"));
+  std::set<std::string> places;
+  for (const auto& trial : store.ListTrials(experiment)) {
+    // Each (bracket, rung, configuration) ran once: nothing was duplicated or lost.
+    EXPECT_TRUE(places
+                    .insert(trial.labels.at(kHyperbandBracketLabel) + "/" +
+                            trial.labels.at(kHyperbandRungLabel) + "/" +
+                            trial.labels.at(kHyperbandConfigLabel))
+                    .second)
+        << trial.name;
+    auto earlier = before.find(trial.name);
+    if (earlier == before.end()) continue;
+    EXPECT_EQ(trial.assignment, earlier->second.assignment) << trial.name;
+    if (earlier->second.status == TrialStatus::kSucceeded) {
+      // Completed work is kept, not re-run.
+      EXPECT_EQ(trial.attempt, 0) << trial.name;
+      EXPECT_EQ(trial.objective, earlier->second.objective) << trial.name;
+    } else if (earlier->second.status == TrialStatus::kRunning) {
+      EXPECT_EQ(trial.attempt, 1) << trial.name << " was running when tuneup died";
+    }
+  }
+  EXPECT_EQ(places.size(), 22u);
 }
 
 }  // namespace
