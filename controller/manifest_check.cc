@@ -92,6 +92,7 @@ ManifestCheck CheckExperiment(LoadedExperiment loaded, const AlgorithmRegistry& 
   }
   if (check.errors.empty()) {
     check.unsupported = FindLocallyUnsupported(check.experiment, registry);
+    check.warnings = registry.Warnings(check.experiment);
   }
   return check;
 }

@@ -21,6 +21,9 @@ struct ManifestCheck {
   // Why a valid manifest cannot run on this machine (yet): an algorithm tuneup does not run yet,
   // a trial kind that needs Kubernetes, a ConfigMap template... Each names its field.
   FieldErrors unsupported;
+  // Valid, but probably not what was meant (e.g. Hyperband budgets outside the resource
+  // parameter's feasibleSpace). Shown, never fatal.
+  FieldErrors warnings;
 
   bool valid() const { return errors.empty(); }
   bool runnable() const { return errors.empty() && unsupported.empty(); }

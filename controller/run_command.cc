@@ -105,6 +105,8 @@ std::optional<ManifestCheck> LoadRunnable(const std::string& manifest, std::ostr
       err << "  " << problem.ToString() << "\n";
     return std::nullopt;
   }
+  for (const auto& warning : check.warnings)
+    err << "warning: " << warning.ToString() << "\n";
   return std::move(check);
 }
 

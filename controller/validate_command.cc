@@ -51,6 +51,8 @@ int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, st
         continue;
       }
       out << check.source << ": valid: " << Summary(check.experiment) << "\n";
+      for (const auto& warning : check.warnings)
+        out << "  warning: " << warning.ToString() << "\n";
       if (!check.unsupported.empty()) {
         out << "  but `tuneup run` cannot run it here:\n";
         for (const auto& problem : check.unsupported)

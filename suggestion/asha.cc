@@ -105,6 +105,16 @@ FieldErrors AshaSearch::ValidateSettings(const Experiment& experiment) {
   return errors;
 }
 
+FieldErrors AshaSearch::Warnings(const Experiment& experiment) {
+  FieldErrors errors;
+  AshaSettings settings = AshaSettings::Read(experiment, errors);
+  if (!errors.empty()) return {};
+  return BudgetRangeWarnings(experiment, settings.resource_name, settings.min_resource,
+                             settings.max_resource,
+                             "min_resource " + FormatDouble(settings.min_resource) +
+                                 " and max_resource " + FormatDouble(settings.max_resource));
+}
+
 AshaSearch::AshaSearch(const Experiment& experiment, const SearchSpace& space)
     : maximize_(experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize),
       space_(space) {

@@ -55,6 +55,8 @@ std::vector<double> AshaRungBudgets(const AshaSettings& settings, int s);
 class AshaSearch final : public Algorithm {
  public:
   static FieldErrors ValidateSettings(const Experiment& experiment);
+  // Budgets outside the resource parameter's feasibleSpace (valid, but suspicious).
+  static FieldErrors Warnings(const Experiment& experiment);
 
   // Throws Error(kInvalidArgument) with the first settings problem.
   AshaSearch(const Experiment& experiment, const SearchSpace& space);

@@ -50,6 +50,16 @@ FieldErrors HyperbandSearch::ValidateSettings(const Experiment& experiment) {
   return errors;
 }
 
+FieldErrors HyperbandSearch::Warnings(const Experiment& experiment) {
+  FieldErrors errors;
+  HyperbandSettings settings = HyperbandSettings::Read(experiment, errors);
+  if (!errors.empty()) return {};
+  const double smallest = HyperbandSchedule(settings.r_l, settings.eta).front().rungs[0].budget;
+  return BudgetRangeWarnings(
+      experiment, settings.resource_name, smallest, settings.r_l,
+      "r_l " + FormatDouble(settings.r_l) + " and eta " + std::to_string(settings.eta));
+}
+
 HyperbandSearch::HyperbandSearch(const Experiment& experiment, const SearchSpace& space)
     : maximize_(experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize),
       space_(space) {

@@ -42,6 +42,8 @@ struct HyperbandSettings {
 class HyperbandSearch final : public Algorithm {
  public:
   static FieldErrors ValidateSettings(const Experiment& experiment);
+  // Budgets outside the resource parameter's feasibleSpace (valid, as in Katib, but suspicious).
+  static FieldErrors Warnings(const Experiment& experiment);
 
   // Throws Error(kInvalidArgument) with the first settings problem.
   HyperbandSearch(const Experiment& experiment, const SearchSpace& space);

@@ -36,11 +36,13 @@ AlgorithmRegistry MakeDefault() {
   registry.Register({"hyperband", HyperbandSearch::ValidateSettings,
                      [](const Experiment& experiment, const SearchSpace& space) {
                        return std::make_unique<HyperbandSearch>(experiment, space);
-                     }});
+                     },
+                     HyperbandSearch::Warnings});
   registry.Register({"asha", AshaSearch::ValidateSettings,
                      [](const Experiment& experiment, const SearchSpace& space) {
                        return std::make_unique<AshaSearch>(experiment, space);
-                     }});
+                     },
+                     AshaSearch::Warnings});
   registry.Register({"bayesianoptimization", BayesianOptimization::ValidateSettings,
                      [](const Experiment& experiment, const SearchSpace& space) {
                        return std::make_unique<BayesianOptimization>(experiment, space);
@@ -77,6 +79,13 @@ FieldErrors AlgorithmRegistry::ValidateSettings(const Experiment& experiment) co
   const AlgorithmInfo* info = Find(experiment.spec.algorithm->algorithm_name);
   if (info == nullptr) return {};
   return info->validate_settings(experiment);
+}
+
+FieldErrors AlgorithmRegistry::Warnings(const Experiment& experiment) const {
+  if (!experiment.spec.algorithm) return {};
+  const AlgorithmInfo* info = Find(experiment.spec.algorithm->algorithm_name);
+  if (info == nullptr || !info->warnings) return {};
+  return info->warnings(experiment);
 }
 
 std::unique_ptr<Algorithm> AlgorithmRegistry::Create(const Experiment& experiment) const {

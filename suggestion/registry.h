@@ -22,6 +22,9 @@ struct AlgorithmInfo {
   std::function<FieldErrors(const Experiment&)> validate_settings;
   // Creates the algorithm for a valid experiment.
   std::function<std::unique_ptr<Algorithm>(const Experiment&, const SearchSpace&)> create;
+  // Optional: what is valid but probably not what the user meant (Katib accepts it too), for a
+  // valid experiment.
+  std::function<FieldErrors(const Experiment&)> warnings = {};
 };
 
 class AlgorithmRegistry {
@@ -38,6 +41,9 @@ class AlgorithmRegistry {
   // The settings errors of spec.algorithm, for an algorithm tuneup runs; empty otherwise (the
   // settings of an algorithm tuneup cannot run yet are checked once it can).
   FieldErrors ValidateSettings(const Experiment& experiment) const;
+
+  // The warnings of spec.algorithm's settings, for a valid experiment.
+  FieldErrors Warnings(const Experiment& experiment) const;
 
   // Creates the algorithm of `experiment`. Throws Error(kUnsupported) when tuneup does not run it
   // and Error(kInvalidArgument) listing every problem when its settings or parameters are wrong.

@@ -21,6 +21,21 @@ Assignment WithBudget(Assignment assignment, const Parameter& resource, double b
   return assignment;
 }
 
+FieldErrors BudgetRangeWarnings(const Experiment& experiment, const std::string& resource_name,
+                                double smallest, double largest, const std::string& settings) {
+  FieldErrors ignored;
+  const SearchSpace space = SearchSpace::FromSpec(experiment.spec, ignored);
+  const Parameter* resource = space.Find(resource_name);
+  if (resource == nullptr || !resource->is_numeric_range()) return {};
+  if (smallest >= resource->min && largest <= resource->max) return {};
+  return {{"spec.algorithm.algorithmSettings",
+           settings + " give " + resource_name + " budgets from " + FormatDouble(smallest) +
+               " to " + FormatDouble(largest) + ", outside its feasibleSpace [" +
+               FormatDouble(resource->min) + ", " + FormatDouble(resource->max) +
+               "]: trials get the budgets anyway (the resource is set, never sampled, as in "
+               "Katib), so the feasibleSpace does not describe them"}};
+}
+
 std::optional<int64_t> IntLabel(const Trial& trial, const char* key) {
   auto it = trial.labels.find(key);
   if (it == trial.labels.end()) return std::nullopt;

@@ -20,6 +20,13 @@ std::vector<std::string> NumericParameterNames(const Experiment& experiment);
 // `assignment` with `resource` set to `budget` (rounded for an int parameter).
 Assignment WithBudget(Assignment assignment, const Parameter& resource, double budget);
 
+// A warning when the budgets [smallest, largest] a schedule gives `resource_name` leave its
+// feasibleSpace: valid (the budgets are set, never sampled, as in Katib), but then the
+// feasibleSpace does not describe what trials get. `settings` names the settings that set the
+// budgets, for the message. Nothing when the parameter has no numeric range.
+FieldErrors BudgetRangeWarnings(const Experiment& experiment, const std::string& resource_name,
+                                double smallest, double largest, const std::string& settings);
+
 // The label `key` of `trial` as an integer, when present and well formed.
 std::optional<int64_t> IntLabel(const Trial& trial, const char* key);
 

@@ -255,5 +255,17 @@ TEST(AshaTest, SettingsErrorsNameTheSetting) {
   EXPECT_THROW(Create(AshaExperiment({{"resource_name", "epochs"}})), Error);
 }
 
+TEST(AshaTest, BudgetsOutsideTheResourceRangeAreValidButWarned) {
+  EXPECT_TRUE(AshaSearch::Warnings(AshaExperiment(Settings("81"))).empty());
+  Experiment beyond =
+      AshaExperiment({{"resource_name", "epochs"}, {"min_resource", "0.5"}, {"max_resource", "9"}});
+  EXPECT_TRUE(AshaSearch::ValidateSettings(beyond).empty());
+  FieldErrors warnings = AshaSearch::Warnings(beyond);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0].message,
+              HasSubstr("min_resource 0.5 and max_resource 9 give epochs budgets from 0.5 to 9, "
+                        "outside its feasibleSpace [1, 81]"));
+}
+
 }  // namespace
 }  // namespace tuneup

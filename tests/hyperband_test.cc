@@ -268,5 +268,20 @@ TEST(HyperbandTest, SettingsErrorsNameTheSetting) {
             std::string::npos);
 }
 
+TEST(HyperbandTest, BudgetsOutsideTheResourceRangeAreValidButWarned) {
+  // epochs is 1..81: r_l 81 (budgets 1..81) fits; r_l 243 (budgets 1..243) does not, and Katib's
+  // own example does the same (r_l 2 for a [1, 1] range), so it is a warning, not an error.
+  EXPECT_TRUE(HyperbandSearch::Warnings(HyperbandExperiment(Settings("81", "3"))).empty());
+  Experiment beyond = HyperbandExperiment(Settings("243", "3"));
+  EXPECT_TRUE(HyperbandSearch::ValidateSettings(beyond).empty());
+  FieldErrors warnings = HyperbandSearch::Warnings(beyond);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].path, "spec.algorithm.algorithmSettings");
+  EXPECT_NE(warnings[0].message.find("r_l 243 and eta 3 give epochs budgets from 1 to 243, "
+                                     "outside its feasibleSpace [1, 81]"),
+            std::string::npos)
+      << warnings[0].message;
+}
+
 }  // namespace
 }  // namespace tuneup
