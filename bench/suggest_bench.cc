@@ -1,9 +1,15 @@
 // Latency of one Suggest call for 1 proposal, as the controller makes it each time a trial slot
 // frees up, given the experiment's history so far (100, 1,000, 10,000 trials) on a 6-D mixed
 // space. Algorithms are pure with respect to history (suggestion/algorithm.h), so the history is
-// the input that matters: random ignores it, grid rebuilds its set of tried points from it.
+// the input that matters: random ignores it, grid rebuilds its set of tried points from it,
+// Hyperband and ASHA rebuild their rungs from it on every call.
+//
+// Also the early stoppers' Decide, which the runner calls after every stored batch of
+// observations of a running trial, with every other trial's curve.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,8 +17,12 @@
 #include "api/experiment.h"
 #include "api/search_space.h"
 #include "api/trial.h"
+#include "suggestion/asha.h"
+#include "suggestion/early_stopping.h"
 #include "suggestion/grid_search.h"
+#include "suggestion/hyperband.h"
 #include "suggestion/random_search.h"
+#include "suggestion/rng.h"
 #include "tests/support/parameter_specs.h"
 
 namespace tuneup {
@@ -109,11 +119,108 @@ void BM_GridSuggestCold(benchmark::State& state) {
   }
 }
 
+// Runs `algorithm` in batches of 100 (each batch finished with a loss drawn from the
+// configuration's values) until the history has `size` trials or the algorithm runs out.
+std::vector<Trial> Schedule(Algorithm& algorithm, int size) {
+  std::vector<Trial> trials;
+  Rng rng(7);
+  while (static_cast<int>(trials.size()) < size) {
+    const int batch = std::min(100, size - static_cast<int>(trials.size()));
+    SuggestReply reply = algorithm.Suggest(trials, batch);
+    if (reply.proposals.empty()) break;
+    for (auto& proposal : reply.proposals) {
+      Trial trial;
+      trial.sequence = static_cast<int64_t>(trials.size());
+      trial.name = "bench-" + std::to_string(trial.sequence);
+      trial.assignment = std::move(proposal.assignment);
+      trial.labels = std::move(proposal.labels);
+      trial.status = TrialStatus::kSucceeded;
+      trial.objective = rng.Uniform01();
+      trials.push_back(std::move(trial));
+    }
+  }
+  return trials;
+}
+
+Experiment ResourceExperiment(const std::string& algorithm, std::vector<NamedSetting> settings) {
+  std::vector<ParameterSpec> parameters = {
+      RangeSpec("lr", "double", "0.001", "0.1", "", "logUniform"),
+      RangeSpec("momentum", "double", "0.5", "0.99"),
+      RangeSpec("layers", "int", "1", "8"),
+      ListSpec("optimizer", "categorical", {"sgd", "adam", "ftrl"}),
+      RangeSpec("epochs", "int", "1", "1000"),
+  };
+  Experiment experiment = testing::SearchExperiment(algorithm, parameters, std::move(settings));
+  experiment.spec.max_trial_count = 1'000'000;
+  return experiment;
+}
+
+// ASHA (eta 3, budgets 1..729: 7 rungs) after `size` trials, all ended.
+void BM_AshaSuggest(benchmark::State& state) {
+  Experiment experiment = ResourceExperiment(
+      "asha", {{"resource_name", "epochs"}, {"max_resource", "729"}, {"random_state", "1"}});
+  AshaSearch asha(experiment, SearchSpace::FromSpecOrThrow(experiment.spec));
+  Run(state, asha, Schedule(asha, static_cast<int>(state.range(0))));
+}
+
+// Hyperband (r_l 729, eta 3: 7 brackets, 1,805 trials in all) after `size` trials, all ended.
+void BM_HyperbandSuggest(benchmark::State& state) {
+  Experiment experiment = ResourceExperiment(
+      "hyperband", {{"resource_name", "epochs"}, {"r_l", "729"}, {"random_state", "1"}});
+  HyperbandSearch hyperband(experiment, SearchSpace::FromSpecOrThrow(experiment.spec));
+  Run(state, hyperband, Schedule(hyperband, static_cast<int>(state.range(0))));
+}
+
+// One Decide for a running trial at step 50 against `range(0)` other trials of 100 steps each
+// (half of them still running), as the runner calls it after each observation.
+void RunStopper(benchmark::State& state, const std::string& name,
+                std::vector<NamedSetting> settings) {
+  Experiment experiment = ResourceExperiment("random", {});
+  experiment.spec.early_stopping = EarlyStoppingSpec{name, std::move(settings)};
+  std::unique_ptr<EarlyStopper> stopper = CreateEarlyStopper(experiment);
+  const auto others = static_cast<size_t>(state.range(0));
+  std::deque<Trial> trials(others + 1);
+  std::vector<std::vector<double>> values(others + 1);
+  Rng rng(3);
+  for (size_t i = 0; i <= others; ++i) {
+    trials[i].name = "bench-" + std::to_string(i);
+    trials[i].status = i % 2 ? TrialStatus::kSucceeded : TrialStatus::kRunning;
+    const double limit = rng.Uniform01();
+    const size_t steps = i == others ? 50 : 100;
+    for (size_t t = 1; t <= steps; ++t)
+      values[i].push_back(limit + 1.0 / std::sqrt(static_cast<double>(t)));
+  }
+  std::vector<TrialCurve> curves;
+  for (size_t i = 0; i < others; ++i)
+    curves.push_back({&trials[i], values[i]});
+  const TrialCurve running{&trials[others], values[others]};
+  for (auto _ : state)
+    benchmark::DoNotOptimize(stopper->Decide(running, curves));
+  state.counters["trials"] = static_cast<double>(others);
+}
+
+void BM_MedianStopDecide(benchmark::State& state) {
+  RunStopper(state, "medianstop", {});
+}
+
+void BM_SuccessiveHalvingDecide(benchmark::State& state) {
+  RunStopper(state, "successivehalving", {});
+}
+
 BENCHMARK(BM_RandomSuggest)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridSuggest)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridSuggestCold)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridSuggestSeeded)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GridSuggestForeignHistory)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMicrosecond);
+
+BENCHMARK(BM_AshaSuggest)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HyperbandSuggest)->Arg(100)->Arg(1000)->Arg(1805)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_MedianStopDecide)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_SuccessiveHalvingDecide)
     ->Arg(100)
     ->Arg(1000)
     ->Arg(10000)
