@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <optional>
 
 #include "common/text.h"
 #include "suggestion/settings.h"
@@ -48,9 +50,26 @@ MedianStopSettings MedianStopSettings::Read(const Experiment& experiment, FieldE
   return settings;
 }
 
-MedianStopDecision MedianStop(std::span<const double> running,
-                              std::span<const std::vector<double>> completed, bool maximize,
-                              const MedianStopSettings& settings) {
+namespace {
+
+// The average of the first `steps` finite values of `curve` (all of them when it has fewer);
+// nullopt when it has none.
+std::optional<double> RunningAverage(std::span<const double> curve, size_t steps) {
+  double sum = 0;
+  size_t taken = 0;
+  for (size_t k = 0; k < curve.size() && taken < steps; ++k) {
+    if (!std::isfinite(curve[k])) continue;
+    sum += curve[k];
+    ++taken;
+  }
+  if (taken == 0) return std::nullopt;
+  return sum / static_cast<double>(taken);
+}
+
+// MedianStop over any range of completed curves (vectors or spans), without copying them.
+template <typename Curves>
+MedianStopDecision MedianStopOver(std::span<const double> running, const Curves& completed,
+                                  bool maximize, const MedianStopSettings& settings) {
   MedianStopDecision decision;
   const std::vector<double> values = Finite(running);
   decision.step = static_cast<int>(values.size());
@@ -60,14 +79,10 @@ MedianStopDecision MedianStop(std::span<const double> running,
   if (decision.step < settings.start_step) return decision;
 
   std::vector<double> averages;
+  averages.reserve(std::size(completed));
   for (const auto& curve : completed) {
-    const std::vector<double> finite = Finite(curve);
-    if (finite.empty()) continue;
-    const size_t upto = std::min(finite.size(), static_cast<size_t>(decision.step));
-    double sum = 0;
-    for (size_t k = 0; k < upto; ++k)
-      sum += finite[k];
-    averages.push_back(sum / static_cast<double>(upto));
+    if (auto average = RunningAverage(curve, static_cast<size_t>(decision.step)))
+      averages.push_back(*average);
   }
   if (averages.empty() || static_cast<int>(averages.size()) < settings.min_trials_required) {
     return decision;
@@ -77,14 +92,22 @@ MedianStopDecision MedianStop(std::span<const double> running,
   return decision;
 }
 
+}  // namespace
+
+MedianStopDecision MedianStop(std::span<const double> running,
+                              std::span<const std::vector<double>> completed, bool maximize,
+                              const MedianStopSettings& settings) {
+  return MedianStopOver(running, completed, maximize, settings);
+}
+
 StopDecision MedianStopper::Decide(const TrialCurve& running, std::span<const TrialCurve> others) {
-  std::vector<std::vector<double>> completed;
+  std::vector<std::span<const double>> completed;
   for (const auto& other : others) {
-    if (other.trial->status == TrialStatus::kSucceeded && !other.values.empty()) {
-      completed.emplace_back(other.values.begin(), other.values.end());
-    }
+    if (other.trial->status == TrialStatus::kSucceeded && !other.values.empty())
+      completed.push_back(other.values);
   }
-  const MedianStopDecision decision = MedianStop(running.values, completed, maximize_, settings_);
+  const MedianStopDecision decision =
+      MedianStopOver(running.values, completed, maximize_, settings_);
   if (!decision.stop) return {};
   return {true, "stopped early by medianstop at step " + std::to_string(decision.step) +
                     ": its best value so far, " + FormatDouble(decision.best) + ", is " +
