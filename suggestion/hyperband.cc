@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "common/text.h"
+#include "suggestion/bayesian_optimization.h"
 #include "suggestion/resource_budget.h"
 #include "suggestion/rng.h"
 #include "suggestion/sampling.h"
@@ -31,6 +32,8 @@ HyperbandSettings HyperbandSettings::Read(const Experiment& experiment, FieldErr
   if (auto eta = reader.Int("eta", 2, 1'000'000)) settings.eta = static_cast<int>(*eta);
   if (auto r_l = reader.Double("r_l", 1, 1e15)) settings.r_l = *r_l;
   settings.random_state = ReadRandomState(reader);
+  if (auto sampler = reader.OneOf("sampler", {"random", "bayesianoptimization"}))
+    settings.model_guided = *sampler == "bayesianoptimization";
   reader.RejectUnknown("hyperband");
   const bool settings_ok = errors.size() == before;
   if (settings_ok && settings.resource_name.empty()) {
@@ -62,6 +65,7 @@ FieldErrors HyperbandSearch::Warnings(const Experiment& experiment) {
 
 HyperbandSearch::HyperbandSearch(const Experiment& experiment, const SearchSpace& space)
     : maximize_(experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize),
+      experiment_(experiment),
       space_(space) {
   FieldErrors errors;
   settings_ = HyperbandSettings::Read(experiment, errors);
@@ -82,6 +86,69 @@ Assignment HyperbandSearch::NewConfiguration(int bracket, int64_t config, double
   return WithBudget(SampleAssignment(space_, rng), *resource_, budget);
 }
 
+std::vector<Assignment> HyperbandSearch::GuidedConfigurations(std::span<const Trial> trials, int s,
+                                                              int64_t configurations) {
+  // The earlier brackets' Succeeded trials, by budget.
+  std::map<double, std::vector<const Trial*>, std::greater<>> by_budget;
+  for (const auto& trial : trials) {
+    auto bracket = IntLabel(trial, kHyperbandBracketLabel);
+    if (!bracket || *bracket <= s || trial.status != TrialStatus::kSucceeded || !trial.objective)
+      continue;
+    auto value = FindValue(trial.assignment, resource_->name);
+    auto budget = value ? ParseDouble(*value) : std::nullopt;
+    if (budget) by_budget[*budget].push_back(&trial);
+  }
+  const size_t needed = std::max<size_t>(3, space_.parameters().size());
+  for (const auto& [budget, group] : by_budget) {
+    if (group.size() < needed) continue;
+    std::string inputs = FormatDouble(budget);
+    for (const Trial* trial : group)
+      inputs += " " + trial->name;
+    auto cached = guided_cache_.find(s);
+    if (cached != guided_cache_.end() && cached->second.first == inputs)
+      return cached->second.second;
+    // Bayesian optimisation over the other parameters, seeded by the bracket, asked for the whole
+    // bracket at once: its inputs are fixed once the earlier brackets are done, so every call
+    // (and every restart) gets the same configurations.
+    std::vector<ParameterSpec> others;
+    for (const auto& spec : experiment_.spec.parameters) {
+      if (spec.name != resource_->name) others.push_back(spec);
+    }
+    Experiment model = experiment_;
+    model.spec.parameters = others;
+    model.spec.algorithm = AlgorithmSpec{
+        "bayesianoptimization",
+        {{"acq_func", "EI"},
+         {"n_initial_points", "0"},
+         {"random_state",
+          std::to_string(MixSeed(seed_, 0x62680000ULL + static_cast<uint64_t>(s)) >> 1)}}};
+    std::vector<Trial> history;
+    for (const Trial* trial : group) {
+      Trial& copy = history.emplace_back(*trial);
+      std::erase_if(copy.assignment,
+                    [&](const ParameterAssignment& a) { return a.name == resource_->name; });
+    }
+    FieldErrors ignored;
+    BayesianOptimization optimizer(model, SearchSpace::FromSpec(model.spec, ignored));
+    SuggestReply reply = optimizer.Suggest(history, static_cast<int>(configurations));
+    std::vector<Assignment> chosen;
+    for (auto& proposal : reply.proposals) {
+      Assignment full;
+      for (const auto& spec : experiment_.spec.parameters) {
+        if (spec.name == resource_->name) {
+          full.push_back({spec.name, ""});
+        } else if (auto value = FindValue(proposal.assignment, spec.name)) {
+          full.push_back({spec.name, *value});
+        }
+      }
+      chosen.push_back(std::move(full));
+    }
+    guided_cache_[s] = {std::move(inputs), chosen};
+    return chosen;
+  }
+  return {};
+}
+
 SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) {
   using Key = std::tuple<int, int, int64_t>;  // bracket s, rung, configuration
   std::map<Key, const Trial*> made;
@@ -94,10 +161,17 @@ SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) 
   }
   SuggestReply reply;
   bool everything_created = true;
+  bool earlier_done = true;  // every bracket before this one has ended
   for (const auto& bracket : schedule_) {
+    if (settings_.model_guided && !earlier_done) {
+      everything_created = false;  // it waits for the model's inputs
+      break;
+    }
     std::vector<int64_t> members(static_cast<size_t>(bracket.rungs.front().configurations));
     for (size_t k = 0; k < members.size(); ++k)
       members[k] = static_cast<int64_t>(k);
+    std::optional<std::vector<Assignment>> guided;  // computed when first needed
+    bool done = false;
     for (int i = 0; i <= bracket.s; ++i) {
       const double budget = bracket.rungs[static_cast<size_t>(i)].budget;
       bool complete = true;
@@ -110,15 +184,26 @@ SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) 
         complete = false;
         everything_created = false;
         if (static_cast<int>(reply.proposals.size()) >= count) continue;
-        Assignment assignment =
-            i == 0 ? NewConfiguration(bracket.s, k, budget)
-                   : WithBudget(made.at({bracket.s, i - 1, k})->assignment, *resource_, budget);
+        if (i == 0 && settings_.model_guided && !guided) {
+          guided = GuidedConfigurations(trials, bracket.s, bracket.rungs.front().configurations);
+        }
+        Assignment assignment;
+        if (i > 0) {
+          assignment = WithBudget(made.at({bracket.s, i - 1, k})->assignment, *resource_, budget);
+        } else if (guided && static_cast<size_t>(k) < guided->size()) {
+          assignment = WithBudget((*guided)[static_cast<size_t>(k)], *resource_, budget);
+        } else {
+          assignment = NewConfiguration(bracket.s, k, budget);
+        }
         reply.proposals.push_back({std::move(assignment),
                                    {{kHyperbandBracketLabel, std::to_string(bracket.s)},
                                     {kHyperbandRungLabel, std::to_string(i)},
                                     {kHyperbandConfigLabel, std::to_string(k)}}});
       }
-      if (i == bracket.s) break;
+      if (i == bracket.s) {
+        done = complete;
+        break;
+      }
       if (!complete) {
         everything_created = false;  // later rungs of this bracket are still to come
         break;
@@ -141,8 +226,12 @@ SuggestReply HyperbandSearch::Suggest(std::span<const Trial> trials, int count) 
       for (size_t r = 0; r < promoted; ++r)
         members.push_back(ranked[r].second);
       std::sort(members.begin(), members.end());
-      if (members.empty()) break;  // every configuration of the rung failed: the bracket ends
+      if (members.empty()) {  // every configuration of the rung failed: the bracket ends
+        done = true;
+        break;
+      }
     }
+    earlier_done = earlier_done && done;
   }
   reply.exhausted = everything_created && reply.proposals.empty();
   return reply;

@@ -12,12 +12,22 @@
 // values. Brackets do not wait for each other, so workers do not idle; which trials exist does
 // not depend on the parallelism, only their order. After the last rung of every bracket the
 // algorithm is exhausted and the experiment ends (ExperimentSuggestionEndReached).
+//
+// tuneup's `sampler` setting chooses how new configurations are drawn: `random` (the default, as
+// in Katib and the paper) or `bayesianoptimization` (model-guided, as BOHB, Falkner et al. 2018):
+// brackets then run one after another, and each bracket after the first draws its configurations
+// from tuneup's Bayesian optimisation fitted on the earlier brackets' Succeeded trials at the
+// largest budget where it has enough of them (at least 3, and more than the other parameters).
+// Its inputs are complete brackets only, so the trials made still do not depend on the
+// parallelism; the price is workers idling while a bracket finishes.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "api/experiment.h"
 #include "suggestion/algorithm.h"
 #include "suggestion/hyperband_schedule.h"
 
@@ -32,6 +42,7 @@ struct HyperbandSettings {
   std::string resource_name;
   int eta = 3;
   double r_l = 0;
+  bool model_guided = false;  // sampler: bayesianoptimization
   std::optional<uint64_t> random_state;
 
   // Reads and checks spec.algorithm.algorithmSettings (resource_name must name an int or double
@@ -54,13 +65,21 @@ class HyperbandSearch final : public Algorithm {
 
  private:
   Assignment NewConfiguration(int bracket, int64_t config, double budget) const;
+  // The configurations of bracket `s` (for the model-guided sampler), from the Succeeded trials of
+  // the brackets before it; empty when they are too few for a model.
+  std::vector<Assignment> GuidedConfigurations(std::span<const Trial> trials, int s,
+                                               int64_t configurations);
 
   HyperbandSettings settings_;
   bool maximize_ = false;
   uint64_t seed_;
+  Experiment experiment_;
   SearchSpace space_;
   const Parameter* resource_ = nullptr;  // in space_
   std::vector<HyperbandBracket> schedule_;
+  // Per bracket: the model's inputs (trial names) and the configurations they gave. A cache: the
+  // same inputs always give the same configurations.
+  std::map<int, std::pair<std::string, std::vector<Assignment>>> guided_cache_;
 };
 
 }  // namespace tuneup

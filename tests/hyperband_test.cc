@@ -164,8 +164,11 @@ TEST(HyperbandTest, FailedTrialsNeverHoldARungUpNorArePromoted) {
 
 // Runs the whole experiment with at most `parallel` trials at a time, finishing the oldest
 // running trial first; returns every trial made.
-std::vector<Trial> RunAll(int parallel, const std::string& r_l, const std::string& eta) {
-  HyperbandSearch hb = Create(HyperbandExperiment(Settings(r_l, eta)));
+std::vector<Trial> RunAll(int parallel, const std::string& r_l, const std::string& eta,
+                          const std::string& sampler = "random") {
+  std::vector<NamedSetting> settings = Settings(r_l, eta);
+  settings.push_back({"sampler", sampler});
+  HyperbandSearch hb = Create(HyperbandExperiment(settings));
   std::vector<Trial> trials;
   std::deque<size_t> running;
   for (int step = 0; step < 10000; ++step) {
@@ -212,6 +215,37 @@ TEST(HyperbandTest, TheSameTrialsAtParallelismOneTwoAndEight) {
       }
     }
   }
+}
+
+TEST(HyperbandTest, ModelGuidedBracketsWaitForTheEarlierOnesAndDoNotDependOnParallelism) {
+  std::vector<NamedSetting> settings = Settings("27", "3");
+  settings.push_back({"sampler", "bayesianoptimization"});
+  // Only the first bracket can start: the others wait for its results.
+  SuggestReply first = Create(HyperbandExperiment(settings)).Suggest({}, 100);
+  ASSERT_EQ(first.proposals.size(), 27u);
+  for (const auto& p : first.proposals)
+    EXPECT_EQ(Label(p, kHyperbandBracketLabel), "3");
+
+  auto one = RunAll(1, "27", "3", "bayesianoptimization");
+  auto eight = RunAll(8, "27", "3", "bayesianoptimization");
+  EXPECT_EQ(TrialSet(one), TrialSet(eight));
+  // The same table, and the first bracket as with random sampling; later brackets' new
+  // configurations come from the model, so they differ from the random ones.
+  auto random = RunAll(1, "27", "3");
+  std::map<std::string, int> per_bracket;
+  std::set<std::string> random_set = TrialSet(random);
+  int differ = 0;
+  for (const auto& entry : TrialSet(one)) {
+    ++per_bracket[entry.substr(0, 1)];
+    if (entry[0] == '3') {
+      EXPECT_TRUE(random_set.count(entry)) << entry;
+    } else if (entry.substr(1, 3) == "/0/") {
+      differ += random_set.count(entry) ? 0 : 1;
+    }
+  }
+  // (27, 3): 27 + 9 + 3 + 1, 12 + 4 + 1, 6 + 2 and 4 trials.
+  EXPECT_EQ(per_bracket, (std::map<std::string, int>{{"0", 4}, {"1", 8}, {"2", 17}, {"3", 40}}));
+  EXPECT_EQ(differ, 12 + 6 + 4) << "every new configuration after the first bracket is guided";
 }
 
 TEST(HyperbandTest, AFreshInstanceContinuesTheBracketsFromTheHistory) {
@@ -263,6 +297,9 @@ TEST(HyperbandTest, SettingsErrorsNameTheSetting) {
   EXPECT_NE(errors_of(Settings("0.5")).find("r_l must be a number"), std::string::npos);
   // As in Katib, the resource parameter's own range is not consulted: it receives the budgets.
   EXPECT_EQ(errors_of(Settings("243")), "");
+  EXPECT_NE(errors_of({{"resource_name", "epochs"}, {"r_l", "9"}, {"sampler", "tpe"}})
+                .find("sampler must be one of random, bayesianoptimization"),
+            std::string::npos);
   EXPECT_NE(errors_of({{"resource_name", "epochs"}, {"r_l", "9"}, {"min_resource", "1"}})
                 .find("unknown setting \"min_resource\""),
             std::string::npos);

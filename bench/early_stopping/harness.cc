@@ -57,13 +57,23 @@ struct System {
   std::optional<EarlyStoppingSpec> early_stopping;
 };
 
-const std::vector<std::string> kSystemNames = {"hyperband", "asha", "random+medianstop",
-                                               "random+successivehalving", "random"};
+const std::vector<std::string> kSystemNames = {
+    "hyperband", "hyperband-bo", "asha", "random+medianstop", "random+successivehalving", "random"};
 
 System MakeSystem(const std::string& name, int R) {
   const std::string r = std::to_string(R), eta = std::to_string(kEta);
   if (name == "hyperband") {
     return {name, "hyperband", true, {{"resource_name", "epochs"}, {"eta", eta}, {"r_l", r}}, {}};
+  }
+  if (name == "hyperband-bo") {  // sampler: bayesianoptimization (model-guided brackets)
+    return {name,
+            "hyperband",
+            true,
+            {{"resource_name", "epochs"},
+             {"eta", eta},
+             {"r_l", r},
+             {"sampler", "bayesianoptimization"}},
+            {}};
   }
   if (name == "asha") {
     return {name,

@@ -15,7 +15,8 @@ import random
 import statistics
 import sys
 
-TUNEUP_ORDER = ["tuneup-hyperband", "tuneup-asha", "tuneup-random+successivehalving",
+TUNEUP_ORDER = ["tuneup-hyperband", "tuneup-hyperband-bo", "tuneup-asha",
+                "tuneup-random+successivehalving",
                 "tuneup-random+medianstop", "tuneup-random"]
 OPTUNA_ORDER = [f"optuna-{s}+{p}" for s in ("random", "tpe")
                 for p in ("hyperband", "successivehalving", "median", "nop")]
@@ -117,7 +118,7 @@ def tables(path):
                       f"{hi:.2f}], median ratio {median_ratio:.2f}")
         if refs:
             print()
-        for s in ["tuneup-hyperband", "tuneup-asha"]:
+        for s in ["tuneup-hyperband", "tuneup-hyperband-bo", "tuneup-asha"]:
             if (R, s) not in by:
                 continue
             tv = [x["regret"] for x in by[(R, s)]]
