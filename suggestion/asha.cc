@@ -36,14 +36,9 @@ int MaxBracket(const AshaSettings& settings) {
 
 AshaSettings AshaSettings::Read(const Experiment& experiment, FieldErrors& errors) {
   AshaSettings settings;
-  static const std::vector<NamedSetting> kNone;
-  const auto& given =
-      experiment.spec.algorithm ? experiment.spec.algorithm->algorithm_settings : kNone;
-  SettingsReader reader(given, kSettingsPath, errors);
+  SettingsReader reader = SettingsReader::ForAlgorithm(experiment, errors);
   const size_t before = errors.size();
-  if (auto name = reader.OneOf("resource_name", NumericParameterNames(experiment))) {
-    settings.resource_name = *name;
-  }
+  if (auto name = ReadResourceName(reader, experiment)) settings.resource_name = *name;
   if (auto eta = reader.Int("eta", 2, 1'000'000)) settings.eta = static_cast<int>(*eta);
   if (auto r = reader.Double("min_resource", 1e-9, 1e15)) settings.min_resource = *r;
   if (auto r = reader.Double("max_resource", 1e-9, 1e15)) settings.max_resource = *r;
@@ -51,11 +46,7 @@ AshaSettings AshaSettings::Read(const Experiment& experiment, FieldErrors& error
   settings.random_state = ReadRandomState(reader);
   reader.RejectUnknown("asha");
   if (errors.size() != before) return settings;
-  if (settings.resource_name.empty()) {
-    errors.push_back({kSettingsPath,
-                      "resource_name must be set: the int or double parameter that receives each "
-                      "rung's budget (e.g. epochs)"});
-  }
+  if (settings.resource_name.empty()) errors.push_back(ResourceNameMissing());
   if (settings.max_resource == 0) {
     errors.push_back({kSettingsPath, "max_resource must be set: the budget of the top rung"});
   } else if (settings.max_resource < settings.min_resource) {
@@ -122,11 +113,7 @@ AshaSearch::AshaSearch(const Experiment& experiment, const SearchSpace& space)
   settings_ = AshaSettings::Read(experiment, errors);
   if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, errors.front().ToString());
   seed_ = settings_.random_state ? *settings_.random_state : FreshSeed();
-  resource_ = space_.Find(settings_.resource_name);
-  if (resource_ == nullptr) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "resource_name " + settings_.resource_name + " is not a parameter");
-  }
+  resource_ = &ResourceParameter(space_, settings_.resource_name);
   for (int s = 0; s < settings_.brackets; ++s)
     budgets_.push_back(AshaRungBudgets(settings_, s));
 }

@@ -39,8 +39,7 @@ BayesianOptimizationSettings BayesianOptimizationSettings::Read(const Experiment
                                                                 FieldErrors& errors) {
   BayesianOptimizationSettings settings;
   if (!experiment.spec.algorithm) return settings;
-  SettingsReader reader(experiment.spec.algorithm->algorithm_settings,
-                        "spec.algorithm.algorithmSettings", errors);
+  SettingsReader reader = SettingsReader::ForAlgorithm(experiment, errors);
   if (auto estimator = reader.OneOf("base_estimator", {"GP", "RF", "ET", "GBRT"})) {
     if (*estimator != "GP") {
       errors.push_back({"spec.algorithm.algorithmSettings",

@@ -22,13 +22,9 @@ constexpr const char* kSettingsPath = "spec.algorithm.algorithmSettings";
 
 HyperbandSettings HyperbandSettings::Read(const Experiment& experiment, FieldErrors& errors) {
   HyperbandSettings settings;
-  static const std::vector<NamedSetting> kNone;
-  const auto& given =
-      experiment.spec.algorithm ? experiment.spec.algorithm->algorithm_settings : kNone;
-  SettingsReader reader(given, kSettingsPath, errors);
-  const std::vector<std::string> numeric = NumericParameterNames(experiment);
+  SettingsReader reader = SettingsReader::ForAlgorithm(experiment, errors);
   const size_t before = errors.size();
-  if (auto name = reader.OneOf("resource_name", numeric)) settings.resource_name = *name;
+  if (auto name = ReadResourceName(reader, experiment)) settings.resource_name = *name;
   if (auto eta = reader.Int("eta", 2, 1'000'000)) settings.eta = static_cast<int>(*eta);
   if (auto r_l = reader.Double("r_l", 1, 1e15)) settings.r_l = *r_l;
   settings.random_state = ReadRandomState(reader);
@@ -36,11 +32,7 @@ HyperbandSettings HyperbandSettings::Read(const Experiment& experiment, FieldErr
     settings.model_guided = *sampler == "bayesianoptimization";
   reader.RejectUnknown("hyperband");
   const bool settings_ok = errors.size() == before;
-  if (settings_ok && settings.resource_name.empty()) {
-    errors.push_back({kSettingsPath,
-                      "resource_name must be set: the int or double parameter "
-                      "that receives each rung's budget (e.g. epochs)"});
-  }
+  if (settings_ok && settings.resource_name.empty()) errors.push_back(ResourceNameMissing());
   if (settings_ok && settings.r_l == 0) {
     errors.push_back({kSettingsPath, "r_l must be set: the largest budget a trial gets"});
   }
@@ -71,11 +63,7 @@ HyperbandSearch::HyperbandSearch(const Experiment& experiment, const SearchSpace
   settings_ = HyperbandSettings::Read(experiment, errors);
   if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, errors.front().ToString());
   seed_ = settings_.random_state ? *settings_.random_state : FreshSeed();
-  resource_ = space_.Find(settings_.resource_name);
-  if (resource_ == nullptr) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "resource_name " + settings_.resource_name + " is not a parameter");
-  }
+  resource_ = &ResourceParameter(space_, settings_.resource_name);
   schedule_ = HyperbandSchedule(settings_.r_l, settings_.eta);
 }
 

@@ -36,10 +36,7 @@ double Median(std::vector<double> values) {
 
 MedianStopSettings MedianStopSettings::Read(const Experiment& experiment, FieldErrors& errors) {
   MedianStopSettings settings;
-  static const std::vector<NamedSetting> kNone;
-  const auto& given =
-      experiment.spec.early_stopping ? experiment.spec.early_stopping->algorithm_settings : kNone;
-  SettingsReader reader(given, "spec.earlyStopping.algorithmSettings", errors);
+  SettingsReader reader = SettingsReader::ForEarlyStopping(experiment, errors);
   if (auto n = reader.Int("min_trials_required", 1, 1'000'000'000)) {
     settings.min_trials_required = static_cast<int>(*n);
   }

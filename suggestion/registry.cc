@@ -14,8 +14,7 @@ namespace {
 
 std::optional<uint64_t> RandomStateOf(const Experiment& experiment) {
   FieldErrors ignored;
-  SettingsReader reader(experiment.spec.algorithm->algorithm_settings,
-                        "spec.algorithm.algorithmSettings", ignored);
+  SettingsReader reader = SettingsReader::ForAlgorithm(experiment, ignored);
   return ReadRandomState(reader);
 }
 

@@ -14,6 +14,25 @@ std::vector<std::string> NumericParameterNames(const Experiment& experiment) {
   return names;
 }
 
+std::optional<std::string> ReadResourceName(SettingsReader& reader, const Experiment& experiment) {
+  return reader.OneOf("resource_name", NumericParameterNames(experiment));
+}
+
+FieldError ResourceNameMissing() {
+  return {"spec.algorithm.algorithmSettings",
+          "resource_name must be set: the int or double parameter that receives each rung's "
+          "budget (e.g. epochs)"};
+}
+
+const Parameter& ResourceParameter(const SearchSpace& space, const std::string& resource_name) {
+  const Parameter* resource = space.Find(resource_name);
+  if (resource == nullptr) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "resource_name " + resource_name + " is not a parameter");
+  }
+  return *resource;
+}
+
 Assignment WithBudget(Assignment assignment, const Parameter& resource, double budget) {
   for (auto& value : assignment) {
     if (value.name == resource.name) value.value = resource.FormatValue(budget);

@@ -11,11 +11,21 @@
 #include "api/experiment.h"
 #include "api/search_space.h"
 #include "api/trial.h"
+#include "common/error.h"
+#include "suggestion/settings.h"
 
 namespace tuneup {
 
 // The int and double parameters of `experiment`: what resource_name may name.
 std::vector<std::string> NumericParameterNames(const Experiment& experiment);
+
+// The `resource_name` setting, which must name one of NumericParameterNames, if given and valid.
+std::optional<std::string> ReadResourceName(SettingsReader& reader, const Experiment& experiment);
+// The error when resource_name is not given.
+FieldError ResourceNameMissing();
+
+// The parameter resource_name names in `space`. Throws Error(kInvalidArgument) when there is none.
+const Parameter& ResourceParameter(const SearchSpace& space, const std::string& resource_name);
 
 // `assignment` with `resource` set to `budget` (rounded for an int parameter).
 Assignment WithBudget(Assignment assignment, const Parameter& resource, double budget);

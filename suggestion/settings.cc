@@ -84,11 +84,28 @@ std::optional<uint64_t> ReadRandomState(SettingsReader& reader) {
   return static_cast<uint64_t>(*seed);
 }
 
+namespace {
+
+const std::vector<NamedSetting> kNoSettings;
+
+}  // namespace
+
+SettingsReader SettingsReader::ForAlgorithm(const Experiment& experiment, FieldErrors& errors) {
+  const auto& algorithm = experiment.spec.algorithm;
+  return SettingsReader(algorithm ? algorithm->algorithm_settings : kNoSettings,
+                        "spec.algorithm.algorithmSettings", errors);
+}
+
+SettingsReader SettingsReader::ForEarlyStopping(const Experiment& experiment, FieldErrors& errors) {
+  const auto& early_stopping = experiment.spec.early_stopping;
+  return SettingsReader(early_stopping ? early_stopping->algorithm_settings : kNoSettings,
+                        "spec.earlyStopping.algorithmSettings", errors);
+}
+
 FieldErrors RandomStateOnlyErrors(const Experiment& experiment, const std::string& algorithm_name) {
   FieldErrors errors;
   if (!experiment.spec.algorithm) return errors;
-  SettingsReader reader(experiment.spec.algorithm->algorithm_settings,
-                        "spec.algorithm.algorithmSettings", errors);
+  SettingsReader reader = SettingsReader::ForAlgorithm(experiment, errors);
   ReadRandomState(reader);
   reader.RejectUnknown(algorithm_name);
   return errors;

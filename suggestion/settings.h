@@ -19,6 +19,11 @@ class SettingsReader {
   SettingsReader(const std::vector<NamedSetting>& settings, std::string path, FieldErrors& errors)
       : settings_(settings), path_(std::move(path)), errors_(errors) {}
 
+  // A reader of spec.algorithm.algorithmSettings (none when there is no spec.algorithm).
+  static SettingsReader ForAlgorithm(const Experiment& experiment, FieldErrors& errors);
+  // A reader of spec.earlyStopping.algorithmSettings (none when there is no spec.earlyStopping).
+  static SettingsReader ForEarlyStopping(const Experiment& experiment, FieldErrors& errors);
+
   // The integer setting `name` in [min, max], if given and valid.
   std::optional<int64_t> Int(const std::string& name, int64_t min, int64_t max);
   // The number setting `name` in [min, max], if given and valid.

@@ -18,10 +18,7 @@ constexpr int64_t kMaxResource = int64_t{1} << 40;
 SuccessiveHalvingSettings SuccessiveHalvingSettings::Read(const Experiment& experiment,
                                                           FieldErrors& errors) {
   SuccessiveHalvingSettings settings;
-  static const std::vector<NamedSetting> kNone;
-  const auto& given =
-      experiment.spec.early_stopping ? experiment.spec.early_stopping->algorithm_settings : kNone;
-  SettingsReader reader(given, "spec.earlyStopping.algorithmSettings", errors);
+  SettingsReader reader = SettingsReader::ForEarlyStopping(experiment, errors);
   if (auto r = reader.Int("min_resource", 1, kMaxResource)) settings.min_resource = *r;
   if (auto eta = reader.Int("eta", 2, 1'000'000)) settings.eta = static_cast<int>(*eta);
   if (auto rate = reader.Int("min_early_stopping_rate", 0, 40)) {
