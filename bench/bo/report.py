@@ -12,6 +12,10 @@ quality), latency lines {"system", "n", "median_seconds", "repeats", ...}, peak-
 import json
 import statistics
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from markdown_table import table  # noqa: E402  (bench/markdown_table.py)
 
 QUALITY_ORDER = ["tuneup-bo", "skopt", "optuna-tpe", "optuna-gp", "tuneup-random"]
 PROBLEM_ORDER = ["branin", "hartmann6", "rosenbrock4_log1p", "ackley5", "mixed"]
@@ -66,20 +70,6 @@ def fmt_ms(seconds):
     if ms >= 1000:
         return f"{ms / 1000:.1f} s"
     return f"{ms:.3g} ms" if ms >= 0.01 else f"{ms * 1000:.2g} µs"
-
-
-def table(header, rows, align):
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-    def line(cells):
-        out = []
-        for c, w, a in zip(cells, widths, align):
-            out.append(str(c).rjust(w) if a == "r" else str(c).ljust(w))
-        return "| " + " | ".join(out) + " |"
-    print(line(header))
-    print("|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
-                         for w, a in zip(widths, align)) + "|")
-    for r in rows:
-        print(line(r))
 
 
 def tables(path):

@@ -57,6 +57,8 @@ SKOPT_ASK=${BENCH_SKOPT_ASK:-plain}
 JOBS=${BENCH_JOBS:-2}
 VENV=$ROOT/bench/.venv
 PY=$VENV/bin/python
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BUILD=$ROOT/build/release
 BIN=${BENCH_BIN_DIR:-$BUILD/bench}
 RESULTS_DIR=$ROOT/bench/results
@@ -69,7 +71,6 @@ die() {
   [[ -z $pids ]] || kill $pids 2>/dev/null || true  # our own parallel quality jobs, if any
   exit 1
 }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 mode() { [[ " $MODES " == *" $1 "* ]]; }
 for s in $SYSTEMS; do
@@ -89,10 +90,7 @@ fi
 for b in bench_bo_quality bench_bo_latency; do [[ -x $BIN/$b ]] || die "no $b in $BIN"; done
 
 # --- the peers' virtualenv ----------------------------------------------------------------------
-if [[ ! -x $PY ]]; then
-  echo "== creating $VENV from ${BENCH_PYTHON:-/usr/bin/python3}"
-  "${BENCH_PYTHON:-/usr/bin/python3}" -m venv "$VENV"
-fi
+ensure_venv
 if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
   echo "== installing/upgrading scikit-optimize, scikit-learn, scipy, optuna, greenlet, torch into $VENV"
   "$PY" -m pip install --quiet --upgrade pip
@@ -105,10 +103,7 @@ if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
     "$PY" -m pip install --quiet --upgrade torch
   fi
 fi
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
-DIRTY_SUGGESTION=$(git -C "$ROOT" status --porcelain -- suggestion 2>/dev/null | wc -l)
-DIFF_SHA=$(git -C "$ROOT" diff HEAD -- . ':!bench' 2>/dev/null | sha1sum | cut -c1-12)
+tree_state
 VERSIONS=$("$PY" "$HERE/peers.py" versions) || die "peers.py versions"
 echo "== versions: $VERSIONS"
 

@@ -14,6 +14,10 @@ import json
 import random
 import statistics
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from markdown_table import table  # noqa: E402  (bench/markdown_table.py)
 
 TUNEUP_ORDER = ["tuneup-hyperband", "tuneup-hyperband-bo", "tuneup-asha",
                 "tuneup-random+successivehalving",
@@ -34,21 +38,6 @@ def fmt(x):
     if x == 0:
         return "0"
     return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
-
-
-def table(header, rows, align):
-    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
-
-    def line(cells):
-        out = []
-        for c, w, a in zip(cells, widths, align):
-            out.append(str(c).rjust(w) if a == "r" else str(c).ljust(w))
-        return "| " + " | ".join(out) + " |"
-    print(line(header))
-    print("|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
-                         for w, a in zip(widths, align)) + "|")
-    for r in rows:
-        print(line(r))
 
 
 def bootstrap_mean(values, label):

@@ -43,6 +43,8 @@ OPTUNA_SYSTEMS=${BENCH_OPTUNA_SYSTEMS:-optuna-random+hyperband,optuna-random+suc
 JOBS=${BENCH_JOBS:-2}
 VENV=$ROOT/bench/.venv
 PY=$VENV/bin/python
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BUILD=$ROOT/build/release
 BIN=${BENCH_BIN_DIR:-$BUILD/bench}
 RESULTS_DIR=$ROOT/bench/results
@@ -54,7 +56,6 @@ die() {
   [[ -z $pids ]] || kill $pids 2>/dev/null || true  # our own parallel peer jobs, if any
   exit 1
 }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 for s in $SYSTEMS; do [[ $s == tuneup || $s == optuna ]] || die "unknown BENCH_SYSTEMS entry $s"; done
 R_LIST=${RS// /,}
@@ -68,19 +69,13 @@ fi
 [[ -x $BIN/bench_early_stopping ]] || die "no bench_early_stopping in $BIN"
 
 # --- the peers' virtualenv ----------------------------------------------------------------------
-if [[ ! -x $PY ]]; then
-  echo "== creating $VENV from ${BENCH_PYTHON:-/usr/bin/python3}"
-  "${BENCH_PYTHON:-/usr/bin/python3}" -m venv "$VENV"
-fi
+ensure_venv
 if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
   echo "== installing/upgrading optuna into $VENV"
   "$PY" -m pip install --quiet --upgrade pip
   "$PY" -m pip install --quiet --upgrade optuna
 fi
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
-DIRTY_SUGGESTION=$(git -C "$ROOT" status --porcelain -- suggestion 2>/dev/null | wc -l)
-DIFF_SHA=$(git -C "$ROOT" diff HEAD -- . ':!bench' 2>/dev/null | sha1sum | cut -c1-12)
+tree_state
 VERSIONS=$("$PY" "$HERE/peers.py" versions) || die "peers.py versions"
 echo "== versions: $VERSIONS"
 

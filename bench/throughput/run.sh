@@ -39,6 +39,8 @@ CONCURRENCY=8
 SYSTEMS=${BENCH_SYSTEMS:-tuneup optuna ray}
 VENV=$ROOT/bench/.venv
 PY=$VENV/bin/python
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 RESULTS_DIR=$ROOT/bench/results
 MANIFEST=$HERE/experiment.yaml
 EXPERIMENT=throughput
@@ -46,7 +48,6 @@ EXPERIMENT=throughput
 die() { echo "run.sh: FAILED: $*" >&2; exit 1; }
 now_ns() { date +%s%N; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # --- tuneup (Release) ---------------------------------------------------------------------------
 if [[ -n ${TUNEUP_BIN:-} ]]; then
@@ -62,17 +63,13 @@ fi
 [[ -x $TUNEUP ]] || die "no tuneup binary at $TUNEUP"
 
 # --- the peers' virtualenv ----------------------------------------------------------------------
-if [[ ! -x $PY ]]; then
-  echo "== creating $VENV from ${BENCH_PYTHON:-/usr/bin/python3}"
-  "${BENCH_PYTHON:-/usr/bin/python3}" -m venv "$VENV"
-fi
+ensure_venv
 if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
   echo "== installing/upgrading optuna and ray[tune] from PyPI into $VENV (no pins)"
   "$PY" -m pip install --quiet --upgrade pip
   "$PY" -m pip install --quiet --upgrade optuna "ray[tune]"
 fi
-COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
+tree_state
 VERSIONS=$("$PY" - "$TUNEUP" "$COMMIT" "$DIRTY" <<'EOF'
 import importlib.metadata as md, json, platform, sys
 print(json.dumps({"python": platform.python_version(), "python_executable": sys.executable,

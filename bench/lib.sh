@@ -1,0 +1,23 @@
+# Shared by the benchmarks' run.sh scripts; sourced once ROOT, VENV and PY are set.
+
+# The 1-, 5- and 15-minute load averages.
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# Creates the peers' virtualenv $VENV from $BENCH_PYTHON (default: Debian's /usr/bin/python3)
+# unless $PY already exists. What goes into it is each benchmark's business.
+ensure_venv() {
+  if [[ ! -x $PY ]]; then
+    echo "== creating $VENV from ${BENCH_PYTHON:-/usr/bin/python3}"
+    "${BENCH_PYTHON:-/usr/bin/python3}" -m venv "$VENV"
+  fi
+}
+
+# What tuneup's tree looked like, for the results' metadata: COMMIT (short hash), DIRTY (modified
+# tracked files), DIRTY_SUGGESTION (modified or new files under suggestion/) and DIFF_SHA (hash of
+# the uncommitted diff outside bench/).
+tree_state() {
+  COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l)
+  DIRTY_SUGGESTION=$(git -C "$ROOT" status --porcelain -- suggestion 2>/dev/null | wc -l)
+  DIFF_SHA=$(git -C "$ROOT" diff HEAD -- . ':!bench' 2>/dev/null | sha1sum | cut -c1-12)
+}
