@@ -78,6 +78,12 @@ inline constexpr const char* kLaunchFailed = "LaunchFailed";
 inline constexpr const char* kRequeued = "Requeued";
 }  // namespace trial_reason
 
+// Label of a trial that continues another trial's training (a Hyperband or ASHA promotion): the
+// earlier trial's name. The controller starts such a trial with a copy of that trial's checkpoint
+// directory (controller/checkpoints.h), so a trainer that saves and resumes trains only the
+// extra budget; a trainer that ignores checkpoints trains from scratch as in Katib.
+inline constexpr const char* kResumeFromLabel = "tuneup.dev/resume-from";
+
 struct Trial {
   std::string name;
   std::string experiment;

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/text.h"
+#include "controller/checkpoints.h"
 #include "controller/end_rules.h"
 #include "controller/trial_job.h"
 #include "metrics-collector/metric_reducer.h"
@@ -398,8 +399,12 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
   }
   TrialJob job;
   try {
-    RenderRequest request{&experiment_, trial.name, &trial.assignment, trial_dir.string(),
-                          options_.manifest_dir};
+    PrepareCheckpointDir(trial_dir.parent_path(), trial);
+    RenderRequest request{&experiment_,          trial.name,
+                          &trial.assignment,     trial_dir.string(),
+                          options_.manifest_dir, CheckpointDir(trial_dir).string()};
+    if (auto parent = trial.labels.find(kResumeFromLabel); parent != trial.labels.end())
+      request.resume_from = parent->second;
     job = RenderTrialJob(request);
   } catch (const Error& e) {
     FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());

@@ -153,6 +153,9 @@ TrialJob RenderTrialJob(const RenderRequest& request) {
              {"TUNEUP_EXPERIMENT_NAME", experiment.metadata.name},
              {"KATIB_TRIAL_NAME", request.trial_name},
              {"PYTHONUNBUFFERED", "1"}};
+  if (!request.checkpoint_dir.empty())
+    job.env.emplace_back("TUNEUP_CHECKPOINT_DIR", request.checkpoint_dir);
+  if (!request.resume_from.empty()) job.env.emplace_back("TUNEUP_RESUME_FROM", request.resume_from);
   Values env;  // the container's variables defined so far, for $(VAR) expansion
   if (auto list = container->find("env"); list != container->end() && list->is_array()) {
     for (const auto& var : *list) {

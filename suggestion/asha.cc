@@ -127,6 +127,7 @@ SuggestReply AshaSearch::Suggest(std::span<const Trial> trials, int count) {
   };
   std::map<std::pair<int, int>, Rung> rungs;    // (bracket, rung)
   std::map<int64_t, const Trial*> first_trial;  // configuration -> its rung-0 trial
+  std::map<std::tuple<int, int, int64_t>, const Trial*> by_place;  // (bracket, rung, configuration)
   int64_t configurations = 0;
   for (const auto& trial : trials) {
     auto bracket = IntLabel(trial, kAshaBracketLabel);
@@ -140,6 +141,8 @@ SuggestReply AshaSearch::Suggest(std::span<const Trial> trials, int count) {
     Rung& r = rungs[{static_cast<int>(*bracket), static_cast<int>(*rung)}];
     r.members.insert(*config);
     if (*rung == 0) first_trial.emplace(*config, &trial);
+    by_place.emplace(std::tuple{static_cast<int>(*bracket), static_cast<int>(*rung), *config},
+                     &trial);
     if (IsActive(trial.status)) continue;
     ++r.ended;
     if (trial.status == TrialStatus::kSucceeded && trial.objective &&
@@ -181,9 +184,11 @@ SuggestReply AshaSearch::Suggest(std::span<const Trial> trials, int count) {
     int k = 0;
     int64_t config = 0;
     Assignment assignment;
+    std::map<std::string, std::string> labels;
     if (promotion) {
       std::tie(s, k, config) = *promotion;
       assignment = WithBudget(assignment_of(config), *resource_, budgets_[s][k]);
+      labels[kResumeFromLabel] = by_place.at({s, k - 1, config})->name;
     } else {
       // A new configuration in rung 0; configurations are dealt to the brackets in turn.
       config = configurations++;
@@ -193,10 +198,10 @@ SuggestReply AshaSearch::Suggest(std::span<const Trial> trials, int count) {
       batch_assignments[config] = assignment;
     }
     rungs[{s, k}].members.insert(config);
-    reply.proposals.push_back({std::move(assignment),
-                               {{kAshaBracketLabel, std::to_string(s)},
-                                {kAshaRungLabel, std::to_string(k)},
-                                {kAshaConfigLabel, std::to_string(config)}}});
+    labels[kAshaBracketLabel] = std::to_string(s);
+    labels[kAshaRungLabel] = std::to_string(k);
+    labels[kAshaConfigLabel] = std::to_string(config);
+    reply.proposals.push_back({std::move(assignment), std::move(labels)});
   }
   return reply;
 }

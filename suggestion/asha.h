@@ -19,7 +19,9 @@
 //
 // Configuration j is sampled from (random_state, j) alone, and every trial is labelled with its
 // bracket, rung and configuration, so the state of every rung is read back from the trial
-// history: a restarted controller goes on where it stopped.
+// history: a restarted controller goes on where it stopped. A promotion is labelled
+// kResumeFromLabel with the configuration's trial in the rung below, so a trainer that checkpoints
+// continues from there (controller/checkpoints.h).
 #pragma once
 
 #include <optional>

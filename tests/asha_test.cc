@@ -132,6 +132,39 @@ TEST(AshaTest, PromotesAsSoonAsAConfigurationIsInTheTopThirdOfItsRung) {
                           Step{0, 8}, Step{0, 9}, Step{1, 9}, Step{2, 9}, Step{0, 10}));
 }
 
+TEST(AshaTest, APromotionResumesFromItsConfigurationsTrialInTheRungBelow) {
+  Experiment experiment = AshaExperiment(Settings("9"));
+  std::vector<Trial> trials;
+  int promotions = 0;
+  for (int i = 0; i < 17; ++i) {
+    SuggestReply reply = Create(experiment).Suggest(trials, 1);
+    ASSERT_EQ(reply.proposals.size(), 1u);
+    const Proposal& p = reply.proposals[0];
+    auto parent = p.labels.find(kResumeFromLabel);
+    if (LabelOf(p.labels, kAshaRungLabel) == 0) {
+      EXPECT_EQ(parent, p.labels.end());
+    } else {
+      ++promotions;
+      ASSERT_NE(parent, p.labels.end());
+      const Trial* earlier = nullptr;
+      for (const auto& t : trials)
+        if (t.name == parent->second) earlier = &t;
+      ASSERT_NE(earlier, nullptr) << parent->second;
+      EXPECT_EQ(LabelOf(earlier->labels, kAshaRungLabel), LabelOf(p.labels, kAshaRungLabel) - 1);
+      EXPECT_EQ(LabelOf(earlier->labels, kAshaConfigLabel), LabelOf(p.labels, kAshaConfigLabel));
+    }
+    Trial trial;
+    trial.sequence = static_cast<int64_t>(trials.size());
+    trial.name = "asha-" + std::to_string(trial.sequence);
+    trial.assignment = p.assignment;
+    trial.labels = p.labels;
+    trial.status = TrialStatus::kSucceeded;
+    trial.objective = kValues.at(static_cast<size_t>(LabelOf(p.labels, kAshaConfigLabel)));
+    trials.push_back(std::move(trial));
+  }
+  EXPECT_EQ(promotions, 6);  // the hand-computed sequence above
+}
+
 TEST(AshaTest, BudgetsFollowTheRungs) {
   AshaSearch asha = Create(AshaExperiment(Settings("9")));
   std::vector<Trial> trials;

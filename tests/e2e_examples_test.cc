@@ -109,6 +109,32 @@ TEST(E2eExamplesTest, DigitsNetworkTunedByHyperbandEndsByItself) {
   for (const auto& row : ResultRows(result.out, "digits-mlp-hyperband-", 8))
     ++per_budget[row[7]];
   EXPECT_EQ(per_budget, (std::map<std::string, int>{{"1", 9}, {"3", 8}, {"9", 5}})) << result.out;
+
+  // Promotions continue from the earlier rung's checkpoint (train.py saves one in
+  // TUNEUP_CHECKPOINT_DIR): a trial promoted from 3 to 9 epochs trains epochs 4..9 only.
+  SqliteStore store(dir.Join("work/tuneup.db"));
+  std::map<std::string, Trial> by_name;
+  for (auto& trial : store.ListTrials("digits-mlp-hyperband"))
+    by_name[trial.name] = trial;
+  int resumed = 0;
+  for (const auto& [name, trial] : by_name) {
+    const std::string out = testing::ReadFile(dir.Join("work/trials/" + name + "/stdout.log"));
+    auto parent = trial.labels.find(kResumeFromLabel);
+    if (parent == trial.labels.end()) {
+      EXPECT_TRUE(out.starts_with("epoch=1 ")) << name << ":\n" << out;
+      continue;
+    }
+    ++resumed;
+    const std::string parent_epochs =
+        FindValue(by_name.at(parent->second).assignment, "epochs").value();
+    const std::string first = "epoch=" + std::to_string(std::stoi(parent_epochs) + 1) + " ";
+    EXPECT_TRUE(out.starts_with(first)) << name << " should start with " << first << ":\n" << out;
+    EXPECT_TRUE(Contains(
+        testing::ReadFile(dir.Join("work/trials/" + name + "/stderr.log")),
+        "resuming after epoch " + parent_epochs + " from the checkpoint of " + parent->second))
+        << name;
+  }
+  EXPECT_EQ(resumed, 3 + 1 + 1);  // (9, 3): rungs above the first hold 3 + 1 and 1 trials
 }
 
 TEST(E2eExamplesTest, DigitsNetworkWithMedianStopStopsPoorTrialsEarly) {

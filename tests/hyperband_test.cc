@@ -165,9 +165,10 @@ TEST(HyperbandTest, FailedTrialsNeverHoldARungUpNorArePromoted) {
 // Runs the whole experiment with at most `parallel` trials at a time, finishing the oldest
 // running trial first; returns every trial made.
 std::vector<Trial> RunAll(int parallel, const std::string& r_l, const std::string& eta,
-                          const std::string& sampler = "random") {
+                          const std::string& sampler = "random", const std::string& passes = "1") {
   std::vector<NamedSetting> settings = Settings(r_l, eta);
   settings.push_back({"sampler", sampler});
+  settings.push_back({"passes", passes});
   HyperbandSearch hb = Create(HyperbandExperiment(settings));
   std::vector<Trial> trials;
   std::deque<size_t> running;
@@ -193,7 +194,8 @@ std::set<std::string> TrialSet(const std::vector<Trial>& trials) {
   std::set<std::string> set;
   for (const auto& t : trials) {
     set.insert(t.labels.at(kHyperbandBracketLabel) + "/" + t.labels.at(kHyperbandRungLabel) + "/" +
-               t.labels.at(kHyperbandConfigLabel) + " " + AssignmentKey(t.assignment));
+               t.labels.at(kHyperbandConfigLabel) + " " + AssignmentKey(t.assignment) + " pass " +
+               t.labels.at(kHyperbandPassLabel));
   }
   return set;
 }
@@ -248,6 +250,89 @@ TEST(HyperbandTest, ModelGuidedBracketsWaitForTheEarlierOnesAndDoNotDependOnPara
   EXPECT_EQ(differ, 12 + 6 + 4) << "every new configuration after the first bracket is guided";
 }
 
+TEST(HyperbandTest, APromotionResumesFromItsConfigurationsTrialInTheRungBelow) {
+  std::vector<Trial> trials = RunAll(2, "27", "3");
+  std::map<std::string, const Trial*> by_name;
+  for (const auto& t : trials)
+    by_name[t.name] = &t;
+  int promotions = 0;
+  for (const auto& t : trials) {
+    auto parent = t.labels.find(kResumeFromLabel);
+    if (Rung(t) == 0) {
+      EXPECT_EQ(parent, t.labels.end()) << t.name;
+      continue;
+    }
+    ++promotions;
+    ASSERT_NE(parent, t.labels.end()) << t.name;
+    const Trial& earlier = *by_name.at(parent->second);
+    EXPECT_EQ(Rung(earlier), Rung(t) - 1);
+    EXPECT_EQ(Bracket(earlier), Bracket(t));
+    EXPECT_EQ(earlier.labels.at(kHyperbandConfigLabel), t.labels.at(kHyperbandConfigLabel));
+    EXPECT_LT(earlier.sequence, t.sequence);
+  }
+  EXPECT_EQ(promotions, 9 + 3 + 1 + 4 + 1 + 2);  // the (27, 3) table's rungs above the first
+}
+
+TEST(HyperbandTest, PassesRepeatTheTableWithFreshConfigurations) {
+  auto one = RunAll(1, "27", "3", "random", "2");
+  auto eight = RunAll(8, "27", "3", "random", "2");
+  EXPECT_EQ(TrialSet(one), TrialSet(eight));
+  ASSERT_EQ(one.size(), 2u * 69);                               // then exhausted (RunAll checks)
+  std::map<std::string, std::set<std::string>> configurations;  // pass -> rung-0 assignments
+  for (const auto& t : one) {
+    if (Rung(t) == 0)
+      configurations[t.labels.at(kHyperbandPassLabel)].insert(AssignmentKey(t.assignment));
+  }
+  ASSERT_EQ(configurations.size(), 2u);
+  EXPECT_EQ(configurations["0"].size(), 27u + 12 + 6 + 4);
+  EXPECT_EQ(configurations["1"].size(), 27u + 12 + 6 + 4);
+  for (const auto& key : configurations["1"])
+    EXPECT_FALSE(configurations["0"].count(key)) << "pass 1 repeats a configuration of pass 0";
+  // Pass 0 is the one-pass run.
+  std::set<std::string> first_pass;
+  for (const auto& entry : TrialSet(one)) {
+    if (entry.ends_with(" pass 0")) first_pass.insert(entry);
+  }
+  EXPECT_EQ(first_pass, TrialSet(RunAll(1, "27", "3")));
+}
+
+TEST(HyperbandTest, ModelGuidedPassesLearnFromEveryEarlierPass) {
+  auto guided = RunAll(1, "9", "3", "bayesianoptimization", "2");
+  auto random = RunAll(1, "9", "3", "random", "2");
+  ASSERT_EQ(guided.size(), random.size());
+  std::set<std::string> random_set = TrialSet(random);
+  int first_bracket_guided = 0;
+  for (const auto& entry : TrialSet(guided)) {
+    // Pass 1's first bracket (s = 2 for r_l 9) draws from the model on pass 0.
+    if (entry.starts_with("2/0/") && entry.ends_with(" pass 1"))
+      first_bracket_guided += random_set.count(entry) ? 0 : 1;
+  }
+  EXPECT_EQ(first_bracket_guided, 9);
+}
+
+TEST(HyperbandTest, PassesZeroGoesOnUntilTheExperimentEndsIt) {
+  std::vector<NamedSetting> settings = Settings("9", "3");
+  settings.push_back({"passes", "0"});
+  Experiment experiment = HyperbandExperiment(settings);
+  FieldErrors errors = HyperbandSearch::ValidateSettings(experiment);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "spec.maxTrialCount");
+  EXPECT_NE(errors[0].message.find("passes 0 repeats its brackets"), std::string::npos);
+
+  experiment.spec.max_trial_count = 1000;
+  HyperbandSearch hb = Create(experiment);
+  std::vector<Trial> trials;
+  for (int step = 0; step < 200; ++step) {
+    SuggestReply reply = hb.Suggest(trials, 1);
+    ASSERT_EQ(reply.proposals.size(), 1u) << "step " << step;
+    EXPECT_FALSE(reply.exhausted);
+    trials.push_back(FromProposal(reply.proposals[0], step));
+    Finish(trials.back());
+  }
+  // (9, 3): 9 + 3 + 1, 5 + 1 and 3 trials a pass: 200 trials reach pass 200 / 22.
+  EXPECT_EQ(trials.back().labels.at(kHyperbandPassLabel), std::to_string(199 / 22));
+}
+
 TEST(HyperbandTest, AFreshInstanceContinuesTheBracketsFromTheHistory) {
   // What a controller restarted mid-bracket sees: the same next proposals, nothing repeated.
   Experiment experiment = HyperbandExperiment(Settings("27", "3"));
@@ -299,6 +384,9 @@ TEST(HyperbandTest, SettingsErrorsNameTheSetting) {
   EXPECT_EQ(errors_of(Settings("243")), "");
   EXPECT_NE(errors_of({{"resource_name", "epochs"}, {"r_l", "9"}, {"sampler", "tpe"}})
                 .find("sampler must be one of random, bayesianoptimization"),
+            std::string::npos);
+  EXPECT_NE(errors_of({{"resource_name", "epochs"}, {"r_l", "9"}, {"passes", "-1"}})
+                .find("passes must be an integer"),
             std::string::npos);
   EXPECT_NE(errors_of({{"resource_name", "epochs"}, {"r_l", "9"}, {"min_resource", "1"}})
                 .find("unknown setting \"min_resource\""),

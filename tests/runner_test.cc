@@ -4,6 +4,9 @@
 #include "controller/runner.h"
 
 #include <algorithm>
+#include <fstream>
+#include <map>
+#include <memory>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -104,15 +107,17 @@ class RunnerTest : public ::testing::Test {
   }
 
   RunOutcome Run(const ExperimentRecord& record,
-                 std::function<void(ExperimentRunner&)> after_start = {}) {
+                 std::function<void(ExperimentRunner&)> after_start = {},
+                 std::unique_ptr<Algorithm> algorithm = nullptr) {
+    if (!algorithm) algorithm = AlgorithmRegistry::Default().Create(record.experiment);
     RunnerOptions options;
     options.workdir = dir_.path().string();
     options.manifest_dir = dir_.path().string();
     ExperimentRunner runner(io_, store_, executor_, clock_, options);
     RunOutcome outcome;
     bool done = false;
-    runner.Start(record, AlgorithmRegistry::Default().Create(record.experiment),
-                 CreateEarlyStopper(record.experiment), [&](const RunOutcome& result) {
+    runner.Start(record, std::move(algorithm), CreateEarlyStopper(record.experiment),
+                 [&](const RunOutcome& result) {
                    outcome = result;
                    done = true;
                  });
@@ -582,6 +587,65 @@ TEST_F(RunnerTest, MedianStopAfterAResumeJudgesAgainstTheStoredCurves) {
       EXPECT_EQ(trials[i].status, TrialStatus::kSucceeded) << trials[i].name;
     }
   }
+}
+
+// Proposes x = 0.5, then (once it has ended) the same point resuming from its trial, then one
+// whose resume-from label tries to leave the trials directory.
+class ResumingAlgorithm final : public Algorithm {
+ public:
+  SuggestReply Suggest(std::span<const Trial> trials, int count) override {
+    SuggestReply reply;
+    if (count == 0) return reply;
+    if (trials.empty()) {
+      reply.proposals.push_back({{{"x", "0.5"}}, {}});
+    } else if (trials.size() == 1 && !IsActive(trials[0].status)) {
+      reply.proposals.push_back({{{"x", "0.5"}}, {{kResumeFromLabel, trials[0].name}}});
+    } else if (trials.size() == 2 && !IsActive(trials[1].status)) {
+      reply.proposals.push_back({{{"x", "0.5"}}, {{kResumeFromLabel, "../../escape"}}});
+    } else if (trials.size() == 3) {
+      reply.exhausted = true;
+    }
+    return reply;
+  }
+};
+
+std::string EnvOf(const TrialJob& job, const std::string& name) {
+  for (const auto& [key, value] : job.env) {
+    if (key == name) return value;
+  }
+  return "(unset)";
+}
+
+TEST_F(RunnerTest, APromotedTrialStartsFromACopyOfTheEarlierTrialsCheckpoint) {
+  std::map<std::string, std::string> seen;  // trial -> what its checkpoint held at launch
+  executor_.behaviour = [&](FakeExecutor& executor, const TrialJob& job) {
+    const std::string dir = EnvOf(job, "TUNEUP_CHECKPOINT_DIR");
+    EXPECT_EQ(dir, dir_.Join("trials/" + job.trial + "/checkpoint"));
+    seen[job.trial] =
+        testing::ReadFile(dir + "/state") + " from " + EnvOf(job, "TUNEUP_RESUME_FROM");
+    std::ofstream(dir + "/state") << "trained by " << job.trial;  // what a trainer saves
+    executor.Output(job.trial, "loss=1\n");
+    executor.Exit(job.trial, 0);
+  };
+  Spec spec;
+  spec.parallel = 1;
+  spec.max_trials = 5;
+  RunOutcome outcome = Run(Create(spec), {}, std::make_unique<ResumingAlgorithm>());
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kSuggestionEndReached);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(seen[trials[0].name], " from (unset)");
+  EXPECT_EQ(seen[trials[1].name], "trained by " + trials[0].name + " from " + trials[0].name);
+  EXPECT_EQ(trials[1].labels.at(kResumeFromLabel), trials[0].name);
+  // The earlier trial's own checkpoint is untouched by the later one's writes.
+  EXPECT_EQ(testing::ReadFile(dir_.Join("trials/" + trials[0].name + "/checkpoint/state")),
+            "trained by " + trials[0].name);
+  // A label pointing outside the trials directory fails that trial before launch.
+  EXPECT_EQ(trials[2].status, TrialStatus::kFailed);
+  EXPECT_EQ(trials[2].reason, trial_reason::kLaunchFailed);
+  EXPECT_THAT(trials[2].message,
+              ::testing::HasSubstr("\"../../escape\": not the name of another trial"));
+  EXPECT_EQ(seen.count(trials[2].name), 0u);
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // Rendering a trial's job from the trial template: placeholders, metadata, $(VAR), argv.
 #include "controller/trial_job.h"
 
+#include <map>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "api/manifest.h"
@@ -155,6 +158,22 @@ TEST(TrialJobTest, EnvValuesAreSubstitutedAndTuneupVariablesAdded) {
   EXPECT_EQ(value_of("TUNEUP_EXPERIMENT_NAME"), "render");
   EXPECT_EQ(value_of("KATIB_TRIAL_NAME"), "render-0001");
   EXPECT_EQ(value_of("PYTHONUNBUFFERED"), "1");
+  // Checkpoint variables only when the request sets them.
+  EXPECT_EQ(value_of("TUNEUP_CHECKPOINT_DIR"), "(unset)y");
+  EXPECT_EQ(value_of("TUNEUP_RESUME_FROM"), "(unset)y");
+}
+
+TEST(TrialJobTest, CheckpointVariablesComeFromTheRequest) {
+  Experiment experiment = Load(kBasicContainer);
+  Assignment assignment = {{"lr", "0.05"}, {"opt", "sgd"}};
+  RenderRequest request{&experiment,  "render-0002",
+                        &assignment,  "/work/trials/render-0002",
+                        "/manifests", "/work/trials/render-0002/checkpoint",
+                        "render-0001"};
+  TrialJob job = RenderTrialJob(request);
+  std::map<std::string, std::string> env(job.env.begin(), job.env.end());
+  EXPECT_EQ(env.at("TUNEUP_CHECKPOINT_DIR"), "/work/trials/render-0002/checkpoint");
+  EXPECT_EQ(env.at("TUNEUP_RESUME_FROM"), "render-0001");
 }
 
 TEST(TrialJobTest, KubernetesVariableReferencesExpandButNotInsideValues) {

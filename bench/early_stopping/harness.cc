@@ -8,6 +8,8 @@
 // started trial trains epoch by epoch for its budget (its `epochs` value for hyperband and asha, R
 // otherwise) and after each epoch the stopper, if any, is asked about it with every other started
 // trial's curve, as controller/runner.cc does. The trial's objective is its last reported value.
+// With a "-resume" system, a promoted trial (kResumeFromLabel) continues its parent's curve and
+// trains only the epochs after the parent's, as a trainer that checkpoints does.
 // The chosen configuration is the best objective among the trials that trained all R epochs and
 // ended Succeeded; the regret is that configuration's noise-free loss at R minus the family's
 // minimum at R. One JSON line per (system, R, seed):
@@ -26,6 +28,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -55,10 +58,20 @@ struct System {
   bool resource = false;  // the search space has `epochs`, set by the algorithm
   std::vector<NamedSetting> settings;
   std::optional<EarlyStoppingSpec> early_stopping;
+  // A trial labelled kResumeFromLabel continues its parent's training (a trainer that
+  // checkpoints): it trains and pays for the epochs after the parent's last one only.
+  bool resume = false;
 };
 
-const std::vector<std::string> kSystemNames = {
-    "hyperband", "hyperband-bo", "asha", "random+medianstop", "random+successivehalving", "random"};
+const std::vector<std::string> kSystemNames = {"hyperband",
+                                               "hyperband-bo",
+                                               "asha",
+                                               "hyperband-resume",
+                                               "hyperband-bo-resume",
+                                               "asha-resume",
+                                               "random+medianstop",
+                                               "random+successivehalving",
+                                               "random"};
 
 System MakeSystem(const std::string& name, int R) {
   const std::string r = std::to_string(R), eta = std::to_string(kEta);
@@ -74,6 +87,20 @@ System MakeSystem(const std::string& name, int R) {
              {"r_l", r},
              {"sampler", "bayesianoptimization"}},
             {}};
+  }
+  if (name == "hyperband-resume" || name == "hyperband-bo-resume") {
+    // Promotions resume, and the brackets repeat (passes 0) until the budget is used.
+    System system = MakeSystem(name == "hyperband-resume" ? "hyperband" : "hyperband-bo", R);
+    system.name = name;
+    system.settings.push_back({"passes", "0"});
+    system.resume = true;
+    return system;
+  }
+  if (name == "asha-resume") {
+    System system = MakeSystem("asha", R);
+    system.name = name;
+    system.resume = true;
+    return system;
   }
   if (name == "asha") {
     return {name,
@@ -163,13 +190,17 @@ nlohmann::json Run(const System& system, int R, int seed, int64_t budget, double
   experiment.metadata.name = "es-" + system.name;
   experiment.spec.early_stopping = system.early_stopping;
   experiment.spec.parallel_trial_count = 1;
-  if (system.algorithm == "asha") experiment.spec.max_trial_count = 1'000'000;  // never reached
+  if (system.algorithm == "asha" || system.resume) {
+    experiment.spec.max_trial_count = 1'000'000;  // never reached
+  }
 
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Algorithm> search = AlgorithmRegistry::Default().Create(experiment);
   std::unique_ptr<EarlyStopper> stopper = CreateEarlyStopper(experiment);
   std::vector<Trial> trials;
   std::vector<std::vector<double>> values;  // each trial's curve, as the runner keeps them
+  std::vector<int> trained_to;              // each trial's last epoch (a resumed one's from 1)
+  std::map<std::string, size_t> by_name;
   std::vector<Config> configs;
   int64_t used = 0, stopped = 0;
   bool exhausted = false;
@@ -193,6 +224,12 @@ nlohmann::json Run(const System& system, int R, int seed, int64_t budget, double
     trial.labels = std::move(proposal.labels);
     trial.status = TrialStatus::kRunning;
     trial.created_at = trial.started_at.emplace(t0 + std::chrono::seconds(trial.sequence));
+    int first_epoch = 1;
+    if (auto parent = trial.labels.find(kResumeFromLabel);
+        system.resume && parent != trial.labels.end()) {
+      first_epoch = trained_to.at(by_name.at(parent->second)) + 1;
+    }
+    by_name[trial.name] = trials.size();
     trials.push_back(std::move(trial));
     values.emplace_back();
     const size_t index = trials.size() - 1;
@@ -202,10 +239,12 @@ nlohmann::json Run(const System& system, int R, int seed, int64_t budget, double
         system.resource
             ? static_cast<int>(ParseInt64(Get(trials[index].assignment, "epochs")).value())
             : R;
-    if (epochs < 1 || epochs > R) throw Error(ErrorCode::kInternal, "epochs out of range");
+    if (epochs < 1 || epochs > R || first_epoch > epochs) {
+      throw Error(ErrorCode::kInternal, "epochs out of range");
+    }
     const curves::Curve curve(x, static_cast<uint64_t>(seed));
     bool stop = false;
-    for (int t = 1; t <= epochs && !stop; ++t) {
+    for (int t = first_epoch; t <= epochs && !stop; ++t) {
       values[index].push_back(curve.Observed(t));
       ++used;
       if (!stopper) continue;
@@ -219,6 +258,7 @@ nlohmann::json Run(const System& system, int R, int seed, int64_t budget, double
     }
     Trial& done = trials[index];
     const std::vector<double>& v = values[index];
+    trained_to.push_back(first_epoch - 1 + static_cast<int>(v.size()));
     const double lowest = *std::min_element(v.begin(), v.end());
     done.metrics = {{"loss", lowest, *std::max_element(v.begin(), v.end()), v.back(),
                      static_cast<int64_t>(v.size())}};
@@ -234,6 +274,7 @@ nlohmann::json Run(const System& system, int R, int seed, int64_t budget, double
                                   {"trial", done.sequence},
                                   {"labels", done.labels},
                                   {"config", ToJson(x)},
+                                  {"first_epoch", first_epoch},
                                   {"epochs", v.size()},
                                   {"budget", epochs},
                                   {"status", TrialStatusName(done.status)},
@@ -252,7 +293,7 @@ nlohmann::json Run(const System& system, int R, int seed, int64_t budget, double
   std::optional<size_t> chosen;
   int64_t full = 0;
   for (size_t i = 0; i < trials.size(); ++i) {
-    if (trials[i].status != TrialStatus::kSucceeded || static_cast<int>(values[i].size()) != R) {
+    if (trials[i].status != TrialStatus::kSucceeded || trained_to[i] != R) {
       continue;
     }
     ++full;

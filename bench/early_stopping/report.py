@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from markdown_table import table  # noqa: E402  (bench/markdown_table.py)
 
 TUNEUP_ORDER = ["tuneup-hyperband", "tuneup-hyperband-bo", "tuneup-asha",
+                "tuneup-hyperband-resume", "tuneup-hyperband-bo-resume", "tuneup-asha-resume",
                 "tuneup-random+successivehalving",
                 "tuneup-random+medianstop", "tuneup-random"]
 OPTUNA_ORDER = [f"optuna-{s}+{p}" for s in ("random", "tpe")
@@ -107,7 +108,7 @@ def tables(path):
                       f"{hi:.2f}], median ratio {median_ratio:.2f}")
         if refs:
             print()
-        for s in ["tuneup-hyperband", "tuneup-hyperband-bo", "tuneup-asha"]:
+        for s in TUNEUP_ORDER[:6]:  # the Hyperband and ASHA systems
             if (R, s) not in by:
                 continue
             tv = [x["regret"] for x in by[(R, s)]]

@@ -25,7 +25,8 @@
 #   BENCH_SEEDS=200         seeds per (system, R)
 #   BENCH_R="27 81"         largest budgets R (epochs); the budget is one Hyperband pass for R
 #   BENCH_SYSTEMS="tuneup optuna"   which side(s) to run
-#   BENCH_TUNEUP_SYSTEMS=hyperband,hyperband-bo,asha,random+successivehalving,random+medianstop,random
+#   BENCH_TUNEUP_SYSTEMS=hyperband,hyperband-bo,asha,hyperband-resume,hyperband-bo-resume,asha-resume,
+#                        random+successivehalving,random+medianstop,random
 #   BENCH_OPTUNA_SYSTEMS=optuna-random+hyperband,...,optuna-tpe+nop (all eight by default)
 #   BENCH_JOBS=2            Optuna jobs in parallel
 #   BENCH_PYTHON=/usr/bin/python3   interpreter the venv is created from (if it does not exist)
@@ -38,7 +39,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 SEEDS=${BENCH_SEEDS:-200}
 RS=${BENCH_R:-27 81}
 SYSTEMS=${BENCH_SYSTEMS:-tuneup optuna}
-TUNEUP_SYSTEMS=${BENCH_TUNEUP_SYSTEMS:-hyperband,hyperband-bo,asha,random+successivehalving,random+medianstop,random}
+TUNEUP_SYSTEMS=${BENCH_TUNEUP_SYSTEMS:-hyperband,hyperband-bo,asha,hyperband-resume,hyperband-bo-resume,asha-resume,random+successivehalving,random+medianstop,random}
 OPTUNA_SYSTEMS=${BENCH_OPTUNA_SYSTEMS:-optuna-random+hyperband,optuna-random+successivehalving,optuna-random+median,optuna-random+nop,optuna-tpe+hyperband,optuna-tpe+successivehalving,optuna-tpe+median,optuna-tpe+nop}
 JOBS=${BENCH_JOBS:-2}
 VENV=$ROOT/bench/.venv

@@ -5,8 +5,16 @@ A real trainer for tuneup's quick start: it takes its hyperparameters as command
 trains for a number of epochs and prints `epoch=N loss=X accuracy=Y` after each one, which
 tuneup's StdOut metrics collector reads as it goes (Katib's `name=value` format).
 Needs Debian's python3-sklearn (run it with /usr/bin/python3).
+
+Checkpoints: when tuneup sets TUNEUP_CHECKPOINT_DIR, the model is saved there after every epoch,
+and a checkpoint found there at start (a Hyperband or ASHA promotion starts with a copy of the
+earlier trial's) is resumed if it was made with the same hyperparameters: the trial then trains
+only the epochs after the checkpoint's. Without the variable (e.g. under Katib) it trains from
+scratch.
 """
 import argparse
+import os
+import pickle
 import sys
 import warnings
 
@@ -17,6 +25,30 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
+
+
+CHECKPOINT = "model.pkl"
+
+
+def load_checkpoint(directory, hyperparameters):
+    """The (epoch, model) saved in `directory` with the same hyperparameters, else (0, None)."""
+    path = os.path.join(directory, CHECKPOINT)
+    if not os.path.exists(path):
+        return 0, None
+    with open(path, "rb") as f:
+        saved = pickle.load(f)
+    if saved.get("hyperparameters") != hyperparameters:
+        print(f"ignoring {path}: made with other hyperparameters", file=sys.stderr)
+        return 0, None
+    return saved["epoch"], saved["model"]
+
+
+def save_checkpoint(directory, hyperparameters, epoch, model):
+    # Written beside and renamed over, so a trial killed mid-write leaves the previous epoch's.
+    path = os.path.join(directory, CHECKPOINT)
+    with open(path + ".tmp", "wb") as f:
+        pickle.dump({"hyperparameters": hyperparameters, "epoch": epoch, "model": model}, f)
+    os.replace(path + ".tmp", path)
 
 
 def main() -> int:
@@ -36,11 +68,23 @@ def main() -> int:
     x_train, x_val = scaler.transform(x_train), scaler.transform(x_val)
     classes = np.unique(digits.target)
 
-    model = MLPClassifier(hidden_layer_sizes=(args.hidden,), activation=args.activation,
-                          alpha=args.alpha, learning_rate_init=args.lr, batch_size=64,
-                          random_state=args.seed)
+    hyperparameters = {"lr": args.lr, "alpha": args.alpha, "hidden": args.hidden,
+                       "activation": args.activation, "seed": args.seed}
+    checkpoints = os.environ.get("TUNEUP_CHECKPOINT_DIR")
+    done, model = load_checkpoint(checkpoints, hyperparameters) if checkpoints else (0, None)
+    if model is not None and done >= args.epochs:
+        print(f"ignoring the checkpoint: it is after epoch {done}, this trial trains "
+              f"{args.epochs}", file=sys.stderr)
+        done, model = 0, None
+    if model is None:
+        model = MLPClassifier(hidden_layer_sizes=(args.hidden,), activation=args.activation,
+                              alpha=args.alpha, learning_rate_init=args.lr, batch_size=64,
+                              random_state=args.seed)
+    else:
+        source = os.environ.get("TUNEUP_RESUME_FROM", "an earlier run")
+        print(f"resuming after epoch {done} from the checkpoint of {source}", file=sys.stderr)
     warnings.simplefilter("ignore", ConvergenceWarning)
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(done + 1, args.epochs + 1):
         model.partial_fit(x_train, y_train, classes=classes)
         probabilities = np.clip(model.predict_proba(x_val), 1e-12, 1.0)
         loss = log_loss(y_val, probabilities, labels=classes)
@@ -49,6 +93,8 @@ def main() -> int:
             print(f"epoch={epoch} diverged", file=sys.stderr)
             return 1
         print(f"epoch={epoch} loss={loss:.6f} accuracy={accuracy:.6f}", flush=True)
+        if checkpoints:
+            save_checkpoint(checkpoints, hyperparameters, epoch, model)
     return 0
 
 
