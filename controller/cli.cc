@@ -30,6 +30,9 @@ int CliMain(int argc, char** argv) {
   run->add_option("--kill-grace", run_options.kill_grace_seconds,
                   "seconds between SIGTERM and SIGKILL when stopping trials")
       ->check(CLI::Range(0, 3600));
+  run->add_option("--file-poll-ms", run_options.file_poll_ms,
+                  "milliseconds between reads of a File metrics collector's file (default 200)")
+      ->check(CLI::Range(1, 60'000));
 
   try {
     app.parse(argc, argv);

@@ -18,6 +18,7 @@ struct RunOptions {
   std::string workdir = ".";          // trials/ and the default database live here
   std::optional<std::string> db;      // SQLite path; default <workdir>/tuneup.db
   int kill_grace_seconds = 10;        // SIGTERM -> SIGKILL delay when stopping trials
+  int file_poll_ms = 200;             // how often a File collector's file is read
   std::optional<bool> live_progress;  // default: when stderr is a terminal
 };
 

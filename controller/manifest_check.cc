@@ -52,10 +52,12 @@ FieldErrors FindLocallyUnsupported(const Experiment& experiment,
                                              "\" yet (it runs: " + runnable + ")"});
   }
   if (spec.metrics_collector_spec && spec.metrics_collector_spec->collector &&
-      spec.metrics_collector_spec->collector->kind != katib::kCollectorStdOut) {
+      spec.metrics_collector_spec->collector->kind != katib::kCollectorStdOut &&
+      spec.metrics_collector_spec->collector->kind != katib::kCollectorFile) {
     unsupported.push_back({"spec.metricsCollectorSpec.collector.kind",
                            "the " + spec.metrics_collector_spec->collector->kind +
-                               " metrics collector is not available in tuneup yet; StdOut is"});
+                               " metrics collector is not available in tuneup yet; StdOut and "
+                               "File are"});
   }
   if (spec.trial_template) {
     const TrialTemplate& t = *spec.trial_template;

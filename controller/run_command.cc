@@ -192,6 +192,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   RunnerOptions runner_options;
   runner_options.workdir = workdir.string();
   runner_options.manifest_dir = check->directory;
+  runner_options.file_poll_interval = std::chrono::milliseconds(options.file_poll_ms);
   ExperimentRunner runner(io, *store, executor, clock, runner_options, &progress);
 
   if (std::string image = ContainerImage(experiment); !image.empty()) {

@@ -15,8 +15,11 @@
 #include "common/error.h"
 #include "common/text.h"
 #include "controller/checkpoints.h"
+#include "controller/collector_path.h"
 #include "controller/end_rules.h"
 #include "controller/trial_job.h"
+#include "metrics-collector/file_follower.h"
+#include "metrics-collector/json_parser.h"
 #include "metrics-collector/metric_reducer.h"
 #include "metrics-collector/text_parser.h"
 #include "metrics-collector/trial_metrics.h"
@@ -54,8 +57,11 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
  private:
   // A trial whose job is running.
   struct Active {
-    size_t index = 0;                       // into trials_
-    std::unique_ptr<TrialMetrics> metrics;  // from stdout (source 0) and stderr (source 1)
+    size_t index = 0;  // into trials_
+    // From stdout (source 0) and stderr (source 1), or from the collector's file (source 0).
+    std::unique_ptr<TrialMetrics> metrics;
+    std::optional<CollectorPath> collector_path;  // the trial's copy of the collector's path
+    std::unique_ptr<FileFollower> file;           // follows it (File collector)
     std::unique_ptr<std::ofstream> warnings_log;
     std::optional<std::string> early_stop;  // why the stopper stopped it, once it has
   };
@@ -82,8 +88,16 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   void SaveTrial(Trial& trial, TrialStatus previous, std::span<const Observation> observations);
   void Abort(const std::string& error);
   void Finish();
-  std::unique_ptr<MetricParser> MakeParser(const std::string& trial);
+  // The parsers of the experiment's collector: stdout's and stderr's, or the file's.
+  std::vector<std::unique_ptr<MetricParser>> MakeParsers(const std::string& trial);
+  void FollowCollectorFile(const std::string& trial, Active& active);
   void Warn(const std::string& trial, std::string_view message);
+
+  // spec.metricsCollectorSpec.collector.kind (defaults applied: StdOut when absent).
+  std::string CollectorKind() const {
+    const auto& mc = experiment_.spec.metrics_collector_spec;
+    return mc && mc->collector ? mc->collector->kind : katib::kCollectorStdOut;
+  }
 
   void Recount(TrialStatus from, TrialStatus to) {
     --state_.counts[from];
@@ -351,16 +365,53 @@ void ExperimentRunner::Impl::FailBeforeLaunch(size_t index, const std::string& r
   ScheduleReconcile();
 }
 
-std::unique_ptr<MetricParser> ExperimentRunner::Impl::MakeParser(const std::string& trial) {
-  TextParserOptions options;
-  options.metric_names = MetricNames(*experiment_.spec.objective);
+std::vector<std::unique_ptr<MetricParser>> ExperimentRunner::Impl::MakeParsers(
+    const std::string& trial) {
   const auto& mc = experiment_.spec.metrics_collector_spec;
-  if (mc && mc->source && mc->source->filter) options.filters = mc->source->filter->metrics_format;
-  options.max_line_bytes = options_.max_line_bytes;
-  options.warn = [weak = weak_from_this(), trial](std::string_view message) {
+  const bool json = CollectorKind() == katib::kCollectorFile && mc && mc->source &&
+                    mc->source->file_system_path &&
+                    mc->source->file_system_path->format == katib::kFormatJson;
+  auto warn = [weak = weak_from_this(), trial](std::string_view message) {
     if (auto self = weak.lock()) self->Warn(trial, message);
   };
-  return MakeTextMetricParser(std::move(options));
+  auto make = [&]() -> std::unique_ptr<MetricParser> {
+    if (json) {
+      JsonParserOptions options;
+      options.metric_names = MetricNames(*experiment_.spec.objective);
+      options.max_line_bytes = options_.max_line_bytes;
+      options.warn = warn;
+      return MakeJsonMetricParser(std::move(options));
+    }
+    TextParserOptions options;
+    options.metric_names = MetricNames(*experiment_.spec.objective);
+    if (mc && mc->source && mc->source->filter)
+      options.filters = mc->source->filter->metrics_format;
+    options.max_line_bytes = options_.max_line_bytes;
+    options.warn = warn;
+    return MakeTextMetricParser(std::move(options));
+  };
+  std::vector<std::unique_ptr<MetricParser>> parsers;
+  parsers.push_back(make());
+  if (CollectorKind() == katib::kCollectorStdOut) parsers.push_back(make());  // stderr
+  return parsers;
+}
+
+void ExperimentRunner::Impl::FollowCollectorFile(const std::string& trial, Active& active) {
+  FileFollowerOptions options;
+  options.path = active.collector_path->local;
+  options.poll_interval = options_.file_poll_interval;
+  std::weak_ptr<Impl> weak = weak_from_this();
+  // The follower lives in `active`, so the pointer outlives every callback.
+  Active* target = &active;
+  active.file = std::make_unique<FileFollower>(
+      io_, options,
+      [weak, target](std::string_view bytes) {
+        auto self = weak.lock();
+        if (self && target->metrics->Feed(0, bytes, self->clock_.Now())) self->ScheduleFlush();
+      },
+      [weak, trial](std::string_view message) {
+        if (auto self = weak.lock()) self->Warn(trial, message);
+      });
 }
 
 void ExperimentRunner::Impl::Warn(const std::string& trial, std::string_view message) {
@@ -413,10 +464,9 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
   auto active = std::make_unique<Active>();
   active->index = index;
   try {
-    std::vector<std::unique_ptr<MetricParser>> parsers;
-    parsers.push_back(MakeParser(trial.name));
-    parsers.push_back(MakeParser(trial.name));
-    active->metrics = std::make_unique<TrialMetrics>(std::move(parsers));
+    active->collector_path = LocalCollectorPath(experiment_, trial_dir);
+    if (active->collector_path) UseLocalCollectorPath(job, *active->collector_path);
+    active->metrics = std::make_unique<TrialMetrics>(MakeParsers(trial.name));
   } catch (const Error& e) {
     FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
     return;
@@ -432,6 +482,7 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
     Abort(e.what());
     return;
   }
+  if (CollectorKind() == katib::kCollectorFile) FollowCollectorFile(trial.name, *active);
   active_[trial.name] = std::move(active);
   if (observer_) observer_->OnTrialStarted(trial);
   std::weak_ptr<Impl> weak = weak_from_this();
@@ -448,7 +499,7 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
 void ExperimentRunner::Impl::OnOutput(const std::string& name, OutputStream stream,
                                       std::string_view bytes) {
   auto it = active_.find(name);
-  if (it == active_.end()) return;
+  if (it == active_.end() || CollectorKind() != katib::kCollectorStdOut) return;
   size_t source = stream == OutputStream::kStdout ? 0 : 1;
   if (it->second->metrics->Feed(source, bytes, clock_.Now())) ScheduleFlush();
 }
@@ -496,6 +547,7 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
   std::unique_ptr<Active> active = std::move(it->second);
   active_.erase(it);
   Trial& trial = trials_[active->index];
+  if (active->file) active->file->Finish();  // what the trial wrote last
   Timestamp now = clock_.Now();
 
   active->metrics->Finish(now);
@@ -539,6 +591,11 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
         trial.reason = trial_reason::kMetricsUnavailable;
         trial.message = "exited 0 without reporting the objective metric \"" +
                         experiment_.spec.objective->objective_metric_name + "\"";
+        if (active->file && !active->file->appeared()) {
+          trial.message = "exited 0, but the metrics file " + active->collector_path->declared +
+                          " (this trial's copy: " + active->collector_path->local +
+                          ") never appeared";
+        }
       }
     } else {
       trial.status = TrialStatus::kFailed;

@@ -26,6 +26,7 @@
 // thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +48,8 @@ struct RunnerOptions {
   std::string workdir;       // absolute; trials run in <workdir>/trials/<trial name>/
   std::string manifest_dir;  // absolute; relative workingDirs resolve here
   size_t max_line_bytes = 1 << 20;
+  // How often a File collector's file is looked at while its trial runs.
+  std::chrono::milliseconds file_poll_interval{200};
 };
 
 // Progress, for whoever is watching (the CLI's progress line, tests). Called on the loop thread.

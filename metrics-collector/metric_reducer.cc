@@ -13,8 +13,8 @@ void MetricReducer::Add(const Observation& observation) {
     ++summary.count;
     return;
   }
-  summaries_.push_back({observation.metric, observation.value, observation.value,
-                        observation.value, 1});
+  summaries_.push_back(
+      {observation.metric, observation.value, observation.value, observation.value, 1});
 }
 
 const MetricSummary* MetricReducer::Find(const std::string& metric) const {

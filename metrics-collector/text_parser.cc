@@ -15,17 +15,11 @@
 
 #include "common/error.h"
 #include "common/text.h"
+#include "metrics-collector/line_reader.h"
 
 namespace tuneup {
 namespace {
 
-// The parser's own flood guard: a trial that prints garbage forever must not drown the log.
-constexpr int kMaxWarnings = 100;
-// How much of an offending value a warning quotes.
-constexpr size_t kMaxQuotedBytes = 60;
-// A buffer grown by one long line is released afterwards instead of being held for the trial's
-// whole life (a service runs many parsers at once).
-constexpr size_t kRetainedBufferBytes = size_t{64} * 1024;
 // Up to this many metric names a linear scan beats hashing.
 constexpr size_t kMaxLinearNames = 8;
 
@@ -93,61 +87,11 @@ size_t RuneWidth(std::string_view s, size_t pos) {
   return width;
 }
 
-// `text` in double quotes, cut to kMaxQuotedBytes, with anything unprintable escaped: values
-// come from untrusted output and end up in logs and terminals.
-std::string Quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string quoted = "\"";
-  for (char c : text.substr(0, kMaxQuotedBytes)) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      quoted += '\\';
-      quoted += c;
-    } else if (byte < 0x20 || byte >= 0x7F) {
-      quoted += "\\x";
-      quoted += kHex[byte >> 4];
-      quoted += kHex[byte & 0xF];
-    } else {
-      quoted += c;
-    }
-  }
-  quoted += '"';
-  if (text.size() > kMaxQuotedBytes) quoted += "...";
-  return quoted;
-}
-
-// Finds line terminators ('\n' or '\r') in one chunk with memchr, remembering the next position
-// of each so that a chunk holding only one kind is not rescanned for the other at every line.
-class TerminatorFinder {
- public:
-  explicit TerminatorFinder(std::string_view chunk)
-      : chunk_(chunk), newline_(Find(0, '\n')), carriage_return_(Find(0, '\r')) {}
-
-  // Offset of the first terminator at or after `pos`, or chunk.size() when there is none.
-  size_t Next(size_t pos) {
-    if (newline_ < pos) newline_ = Find(pos, '\n');
-    if (carriage_return_ < pos) carriage_return_ = Find(pos, '\r');
-    return std::min(newline_, carriage_return_);
-  }
-
- private:
-  size_t Find(size_t pos, char c) const {
-    if (pos >= chunk_.size()) return chunk_.size();
-    const void* found = std::memchr(chunk_.data() + pos, c, chunk_.size() - pos);
-    return found ? static_cast<const char*>(found) - chunk_.data() : chunk_.size();
-  }
-
-  std::string_view chunk_;
-  // The next '\n' and '\r' at or after the last position asked for (chunk.size(): none left).
-  size_t newline_;
-  size_t carriage_return_;
-};
-
 class TextMetricParser final : public MetricParser {
  public:
   TextMetricParser(TextParserOptions options, std::vector<std::unique_ptr<RE2>> filters)
-      : max_line_bytes_(options.max_line_bytes),
-        warn_(std::move(options.warn)),
+      : warnings_(std::move(options.warn)),
+        lines_(options.max_line_bytes, warnings_),
         filters_(std::move(filters)) {
     for (auto& name : options.metric_names) {
       // An empty name cannot be reported (`=0.5` has no name), so it is not looked up.
@@ -161,24 +105,13 @@ class TextMetricParser final : public MetricParser {
   }
 
   void Feed(std::string_view bytes, Timestamp now, std::vector<Observation>& out) override {
-    TerminatorFinder finder(bytes);
-    size_t pos = 0;
-    while (pos < bytes.size()) {
-      size_t end = finder.Next(pos);
-      if (end == bytes.size()) {
-        BufferPartialLine(bytes.substr(pos));
-        return;
-      }
-      EndLine(bytes.substr(pos, end - pos), now, out);
-      if (bytes[end] == '\n') ++newlines_;
-      pos = end + 1;
-    }
+    lines_.Feed(bytes, [&](std::string_view line) {
+      if (!line.empty()) ParseLine(line, now, out);
+    });
   }
 
   void Finish(Timestamp now, std::vector<Observation>& out) override {
-    if (!skipping_ && !buffer_.empty()) ParseLine(buffer_, now, out);
-    skipping_ = false;
-    ReleaseBuffer();
+    lines_.Finish([&](std::string_view line) { ParseLine(line, now, out); });
   }
 
  private:
@@ -190,57 +123,6 @@ class TextMetricParser final : public MetricParser {
     // be parsed as a timestamp.
     std::optional<Timestamp> time;
   };
-
-  void BufferPartialLine(std::string_view piece) {
-    if (skipping_) return;
-    if (piece.size() > max_line_bytes_ - buffer_.size()) {
-      DropLongLine();
-      skipping_ = true;
-      return;
-    }
-    size_t needed = buffer_.size() + piece.size();
-    if (needed > buffer_.capacity()) {
-      // Cap the geometric growth so the buffer never holds much more than max_line_bytes.
-      buffer_.reserve(std::min(std::max(needed, 2 * buffer_.capacity()), max_line_bytes_));
-    }
-    buffer_.append(piece);
-  }
-
-  // `piece` ends at a line terminator: the line is the buffered start plus `piece`.
-  void EndLine(std::string_view piece, Timestamp now, std::vector<Observation>& out) {
-    if (skipping_) {
-      skipping_ = false;  // the tail of an over-long line; resynchronised from here on
-      return;
-    }
-    if (piece.size() > max_line_bytes_ - buffer_.size()) {
-      DropLongLine();
-      return;
-    }
-    if (buffer_.empty()) {
-      // The common case: the whole line is in this chunk and is parsed where it lies.
-      if (!piece.empty()) ParseLine(piece, now, out);
-      return;
-    }
-    buffer_.append(piece);
-    ParseLine(buffer_, now, out);
-    ReleaseBuffer();
-  }
-
-  void DropLongLine() {
-    ReleaseBuffer();
-    if (WarningAllowed()) {
-      EmitWarning(LinePrefix() + "skipped a line longer than " + std::to_string(max_line_bytes_) +
-                  " bytes");
-    }
-  }
-
-  void ReleaseBuffer() {
-    if (buffer_.capacity() > kRetainedBufferBytes) {
-      std::string().swap(buffer_);
-    } else {
-      buffer_.clear();
-    }
-  }
 
   void ParseLine(std::string_view text, Timestamp now, std::vector<Observation>& out) {
     Line line{text, now, std::nullopt};
@@ -334,9 +216,9 @@ class TextMetricParser final : public MetricParser {
     // strconv.ParseFloat rejects it. Only custom filters can capture such a value.
     if (value.starts_with("+-")) parsed.reset();
     if (!parsed || !std::isfinite(*parsed)) {
-      if (WarningAllowed()) {
-        EmitWarning(LinePrefix() + "value " + Quote(value) + " of " + *metric +
-                    " is not a finite number");
+      if (warnings_.Allowed()) {
+        warnings_.Emit(lines_.LinePrefix() + "value " + QuoteUntrusted(value) + " of " + *metric +
+                       " is not a finite number");
       }
       return;
     }
@@ -362,40 +244,13 @@ class TextMetricParser final : public MetricParser {
     return it == name_index_.end() ? nullptr : &names_[it->second];
   }
 
-  // Checked before a warning is formatted, so suppressed warnings cost nothing.
-  bool WarningAllowed() {
-    if (!warn_ || warnings_ > kMaxWarnings) return false;
-    if (warnings_ == kMaxWarnings) {
-      ++warnings_;
-      warn_("further warnings suppressed (" + std::to_string(kMaxWarnings) + " shown)");
-      return false;
-    }
-    return true;
-  }
-
-  void EmitWarning(const std::string& message) {
-    ++warnings_;
-    warn_(message);
-  }
-
-  // Lines are numbered by '\n' only, as an editor would: the redraws of a '\r' progress bar
-  // share their line's number.
-  std::string LinePrefix() const { return "line " + std::to_string(newlines_ + 1) + ": "; }
-
-  const size_t max_line_bytes_;
-  const WarningSink warn_;
+  WarningLimiter warnings_;
+  LineReader lines_;
   const std::vector<std::unique_ptr<RE2>> filters_;
   std::vector<std::string> names_;
   // Filled only when there are more than kMaxLinearNames names. Views into names_, which is not
   // modified after construction.
   std::unordered_map<std::string_view, size_t> name_index_;
-
-  // The start of a line whose end has not arrived yet; never longer than max_line_bytes_.
-  std::string buffer_;
-  // Inside a line already found too long: dropping bytes up to the next terminator.
-  bool skipping_ = false;
-  int64_t newlines_ = 0;
-  int warnings_ = 0;
 };
 
 }  // namespace

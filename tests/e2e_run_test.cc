@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include "common/text.h"
+#include "db/sqlite_store.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -77,6 +79,7 @@ struct Manifest {
 )";
   std::string trial_parameters = "      - {name: x, reference: x}\n";
   std::vector<std::string> command = {"./trial.sh", "${trialParameters.x}"};
+  std::string collector;  // a spec.metricsCollectorSpec block, indented under spec
 };
 
 std::string Yaml(const Manifest& m) {
@@ -91,6 +94,7 @@ std::string Yaml(const Manifest& m) {
   yaml += "  parallelTrialCount: " + std::to_string(m.parallel) + "\n";
   if (m.max_trials) yaml += "  maxTrialCount: " + std::to_string(*m.max_trials) + "\n";
   if (m.max_failed) yaml += "  maxFailedTrialCount: " + std::to_string(*m.max_failed) + "\n";
+  yaml += m.collector;
   yaml += "  parameters:\n" + m.parameters;
   yaml += R"(  trialTemplate:
     primaryContainerName: main
@@ -618,6 +622,88 @@ TEST_F(E2eInterruptTest, ResumesAfterTuneupItselfWasKilled) {
     ::kill(pid, SIGKILL);
   ASSERT_TRUE(NoTrialProcessLeft());
   ExpectResumeCompletes();
+}
+
+// A spec.metricsCollectorSpec block for Katib's File collector.
+std::string FileCollector(const std::string& path, const std::string& format) {
+  return "  metricsCollectorSpec:\n    source:\n      fileSystemPath: {path: " + path +
+         ", kind: File, format: " + format + "}\n    collector: {kind: File}\n";
+}
+
+// Katib's File collector: each local trial writes the manifest's absolute path, rewritten to its
+// own copy inside its trial directory, and tuneup follows that file while the trial runs.
+TEST_F(E2eRunTest, FileCollectorFollowsEachTrialsOwnCopyOfThePath) {
+  Manifest manifest;
+  manifest.max_trials = 6;
+  manifest.command = {"./trial.sh", "${trialParameters.x}", "--log=/var/log/katib/metrics.log"};
+  manifest.collector = FileCollector("/var/log/katib/metrics.log", "TEXT");
+  WriteManifest(manifest);
+  // The file appears late and its line arrives in two pieces; stdout is not the collector.
+  WriteTrial(R"(f=${2#--log=}
+sleep 0.3
+printf 'epoch=1 loss=%s' "$1" > "$f"
+sleep 0.3
+printf '\n' >> "$f"
+echo "loss=999"
+)");
+  ProcessResult result = Run({"--file-poll-ms", "50"});
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "6 trials: 6 Succeeded")) << result.out;
+  SqliteStore store(workdir() + "/tuneup.db");
+  for (const auto& trial : store.ListTrials("e2e")) {
+    ASSERT_TRUE(trial.objective) << trial.name;
+    EXPECT_EQ(FormatDouble(*trial.objective), FindValue(trial.assignment, "x").value())
+        << trial.name << " read another trial's file, or its stdout";
+    const std::string own = trial_dir(trial.name) + "/collector/var/log/katib/metrics.log";
+    EXPECT_EQ(ReadFile(own), "epoch=1 loss=" + FindValue(trial.assignment, "x").value() + "\n");
+  }
+}
+
+TEST_F(E2eRunTest, FileCollectorInJsonReadsNumbersAndStrings) {
+  Manifest manifest;
+  manifest.max_trials = 3;
+  manifest.command = {"./trial.sh", "${trialParameters.x}"};
+  manifest.collector = FileCollector("/tmp/katib/metrics.json", "JSON");
+  WriteManifest(manifest);
+  WriteTrial(R"(printf '{"epoch": 1, "loss": 5, "timestamp": "2026-11-23T10:00:00Z"}\n' > "$MY_LOG"
+printf '{"epoch": 2, "loss": "%s", "nested": {"loss": 7}}\n' "$1" >> "$MY_LOG"
+)");
+  // The path reaches the trial through the container's env, rewritten there too.
+  std::string yaml = ReadFile(manifest_path());
+  const std::string marker = "                workingDir: .\n";
+  yaml.replace(yaml.find(marker), marker.size(),
+               marker + "                env: [{name: MY_LOG, value: /tmp/katib/metrics.json}]\n");
+  dir_.WriteFile("experiment.yaml", yaml);
+  ProcessResult result = Run({"--file-poll-ms", "50"});
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  SqliteStore store(workdir() + "/tuneup.db");
+  auto trials = store.ListTrials("e2e");
+  ASSERT_EQ(trials.size(), 3u);
+  for (const auto& trial : trials) {
+    ASSERT_TRUE(trial.objective) << trial.name;
+    // minimize: the smaller of 5 and x.
+    EXPECT_EQ(FormatDouble(*trial.objective), FindValue(trial.assignment, "x").value());
+    auto observations = store.GetObservations(trial.name, "loss", std::nullopt);
+    ASSERT_EQ(observations.size(), 2u);
+    EXPECT_EQ(FormatRfc3339(observations[0].time), "2026-11-23T10:00:00.000000Z");
+  }
+}
+
+TEST_F(E2eRunTest, AMetricsFileThatNeverAppearsNamesItsPath) {
+  Manifest manifest;
+  manifest.max_trials = 1;
+  manifest.parallel = 1;
+  manifest.collector = FileCollector("/var/log/katib/metrics.log", "TEXT");
+  WriteManifest(manifest);
+  WriteTrial("echo \"loss=$1\"\n");  // stdout only: the file collector sees nothing
+  ProcessResult result = Run({"--file-poll-ms", "50"});
+  SqliteStore store(workdir() + "/tuneup.db");
+  auto trials = store.ListTrials("e2e");
+  ASSERT_EQ(trials.size(), 1u);
+  EXPECT_EQ(trials[0].status, TrialStatus::kMetricsUnavailable);
+  EXPECT_EQ(trials[0].message,
+            "exited 0, but the metrics file /var/log/katib/metrics.log (this trial's copy: " +
+                trial_dir(trials[0].name) + "/collector/var/log/katib/metrics.log) never appeared");
 }
 
 }  // namespace

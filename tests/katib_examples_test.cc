@@ -73,9 +73,8 @@ const std::map<std::string, Expectation>& Expectations() {
        {Verdict::kUnsupported, {kTrialKind}}},
       {"metrics-collector__custom-metrics-collector.yaml",
        {Verdict::kUnsupported, {kCollectorKind}}},
-      {"metrics-collector__file-metrics-collector-with-json-format.yaml",
-       {Verdict::kUnsupported, {kCollectorKind}}},
-      {"metrics-collector__file-metrics-collector.yaml", {Verdict::kUnsupported, {kCollectorKind}}},
+      {"metrics-collector__file-metrics-collector-with-json-format.yaml", {Verdict::kRunnable, {}}},
+      {"metrics-collector__file-metrics-collector.yaml", {Verdict::kRunnable, {}}},
       // Neural architecture search: never run by tuneup, so invalid, naming both the algorithm
       // and the nasConfig.
       {"nas__darts-cpu.yaml", {Verdict::kInvalid, {kAlgorithm, kNasConfig}}},
