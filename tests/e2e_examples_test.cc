@@ -97,6 +97,28 @@ TEST(E2eExamplesTest, DigitsNetworkTunedByBayesianOptimisation) {
   EXPECT_GT(ParseDouble(rows.front()[2]).value(), 0.95) << result.out;
 }
 
+TEST(E2eExamplesTest, DigitsNetworkReportingThroughAJsonMetricsFile) {
+  testing::TempDir dir;
+  ProcessResult result = RunExample(dir, "digits-mlp/file-json.yaml");
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "6 trials: 6 Succeeded")) << result.out;
+  SqliteStore store(dir.Join("work/tuneup.db"));
+  for (const auto& trial : store.ListTrials("digits-mlp-file-json")) {
+    // Each trial wrote its own copy of /var/log/katib/metrics.json: 25 epochs, one line each.
+    const std::string file = testing::ReadFile(
+        dir.Join("work/trials/" + trial.name + "/collector/var/log/katib/metrics.json"));
+    EXPECT_EQ(std::count(file.begin(), file.end(), '\n'), 25) << trial.name;
+    auto accuracy = store.GetObservations(trial.name, "accuracy", std::nullopt);
+    ASSERT_EQ(accuracy.size(), 25u) << trial.name;  // strings, as Katib writes them
+    EXPECT_EQ(store.GetObservations(trial.name, "loss", std::nullopt).size(), 25u);  // numbers
+    double best = 0;
+    for (const auto& o : accuracy)
+      best = std::max(best, o.value);
+    ASSERT_TRUE(trial.objective);
+    EXPECT_EQ(*trial.objective, best) << trial.name;  // maximize: Katib's default strategy max
+  }
+}
+
 TEST(E2eExamplesTest, DigitsNetworkTunedByHyperbandEndsByItself) {
   testing::TempDir dir;
   ProcessResult result = RunExample(dir, "digits-mlp/hyperband.yaml");

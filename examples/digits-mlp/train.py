@@ -13,10 +13,12 @@ only the epochs after the checkpoint's. Without the variable (e.g. under Katib) 
 scratch.
 """
 import argparse
+import json
 import os
 import pickle
 import sys
 import warnings
+from datetime import datetime, timezone
 
 import numpy as np
 from sklearn.datasets import load_digits
@@ -59,6 +61,8 @@ def main() -> int:
     parser.add_argument("--activation", choices=["relu", "tanh", "logistic"], required=True)
     parser.add_argument("--epochs", type=int, default=25)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--metrics-file", help="also append each epoch's metrics to this file as a "
+                        "JSON object per line (Katib's File collector, format JSON)")
     args = parser.parse_args()
 
     digits = load_digits()
@@ -93,6 +97,12 @@ def main() -> int:
             print(f"epoch={epoch} diverged", file=sys.stderr)
             return 1
         print(f"epoch={epoch} loss={loss:.6f} accuracy={accuracy:.6f}", flush=True)
+        if args.metrics_file:
+            # Katib's JSON collector wants values as strings; tuneup takes numbers too.
+            record = {"epoch": epoch, "loss": loss, "accuracy": f"{accuracy:.6f}",
+                      "timestamp": datetime.now(timezone.utc).isoformat()}
+            with open(args.metrics_file, "a", encoding="utf-8") as f:
+                f.write(json.dumps(record) + "\n")
         if checkpoints:
             save_checkpoint(checkpoints, hyperparameters, epoch, model)
     return 0
