@@ -2,6 +2,10 @@
 
 namespace tuneup {
 
+bool MaximizesObjective(const Experiment& experiment) {
+  return experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize;
+}
+
 std::vector<std::string> MetricNames(const ObjectiveSpec& objective) {
   std::vector<std::string> names{objective.objective_metric_name};
   for (const auto& name : objective.additional_metric_names) {

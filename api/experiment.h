@@ -195,6 +195,9 @@ struct Experiment {
   ExperimentSpec spec;
 };
 
+// Whether the objective is maximised (false when there is no objective).
+bool MaximizesObjective(const Experiment& experiment);
+
 // The metric names a trial reports: the objective metric first, then the additional ones.
 std::vector<std::string> MetricNames(const ObjectiveSpec& objective);
 

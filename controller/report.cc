@@ -38,6 +38,7 @@ std::string FormatElapsed(std::chrono::seconds elapsed) {
 std::vector<const Trial*> SortByObjective(const std::vector<Trial>& trials,
                                           const ObjectiveSpec& objective) {
   std::vector<const Trial*> sorted;
+  sorted.reserve(trials.size());
   for (const auto& trial : trials)
     sorted.push_back(&trial);
   bool maximize = Maximize(objective);
@@ -124,16 +125,19 @@ ProgressPrinter::ProgressPrinter(std::ostream& out, const Clock& clock,
                                  const Experiment& experiment, const std::vector<Trial>& existing,
                                  bool live)
     : out_(out), clock_(clock), experiment_(experiment), live_(live), started_(clock.Now()) {
-  for (const auto& trial : existing) {
-    if (trial.status == TrialStatus::kSucceeded) ++succeeded_;
-    if (CountsAsFailed(trial.status)) ++failed_;
-    if (trial.status == TrialStatus::kEarlyStopped) ++stopped_early_;
-    if (trial.status == TrialStatus::kKilled) ++killed_;
-    if (trial.status == TrialStatus::kSucceeded && trial.objective &&
-        (!best_ || Better(*trial.objective, *best_, Maximize(*experiment.spec.objective)))) {
-      best_ = trial.objective;
-      best_trial_ = trial.name;
-    }
+  for (const auto& trial : existing)
+    CountEnded(trial);
+}
+
+void ProgressPrinter::CountEnded(const Trial& trial) {
+  if (trial.status == TrialStatus::kSucceeded) ++succeeded_;
+  if (CountsAsFailed(trial.status)) ++failed_;
+  if (trial.status == TrialStatus::kEarlyStopped) ++stopped_early_;
+  if (trial.status == TrialStatus::kKilled) ++killed_;
+  if (trial.status == TrialStatus::kSucceeded && trial.objective &&
+      (!best_ || Better(*trial.objective, *best_, Maximize(*experiment_.spec.objective)))) {
+    best_ = trial.objective;
+    best_trial_ = trial.name;
   }
 }
 
@@ -179,15 +183,7 @@ void ProgressPrinter::OnTrialStarted(const Trial& trial) {
 
 void ProgressPrinter::OnTrialFinished(const Trial& trial) {
   if (trial.started_at && running_ > 0) --running_;
-  if (trial.status == TrialStatus::kSucceeded) ++succeeded_;
-  if (CountsAsFailed(trial.status)) ++failed_;
-  if (trial.status == TrialStatus::kEarlyStopped) ++stopped_early_;
-  if (trial.status == TrialStatus::kKilled) ++killed_;
-  if (trial.status == TrialStatus::kSucceeded && trial.objective &&
-      (!best_ || Better(*trial.objective, *best_, Maximize(*experiment_.spec.objective)))) {
-    best_ = trial.objective;
-    best_trial_ = trial.name;
-  }
+  CountEnded(trial);
   if (live_) {
     Redraw();
     return;

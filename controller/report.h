@@ -48,6 +48,8 @@ class ProgressPrinter final : public RunObserver {
  private:
   std::string StatusLine() const;
   void Redraw();
+  // Counts a trial that has ended (or was already stored) by status, and notes a new best.
+  void CountEnded(const Trial& trial);
 
   std::ostream& out_;
   const Clock& clock_;

@@ -589,13 +589,12 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
       } else {
         trial.status = TrialStatus::kMetricsUnavailable;
         trial.reason = trial_reason::kMetricsUnavailable;
-        trial.message = "exited 0 without reporting the objective metric \"" +
-                        experiment_.spec.objective->objective_metric_name + "\"";
-        if (active->file && !active->file->appeared()) {
-          trial.message = "exited 0, but the metrics file " + active->collector_path->declared +
-                          " (this trial's copy: " + active->collector_path->local +
-                          ") never appeared";
-        }
+        trial.message = active->file && !active->file->appeared()
+                            ? "exited 0, but the metrics file " + active->collector_path->declared +
+                                  " (this trial's copy: " + active->collector_path->local +
+                                  ") never appeared"
+                            : "exited 0 without reporting the objective metric \"" +
+                                  experiment_.spec.objective->objective_metric_name + "\"";
       }
     } else {
       trial.status = TrialStatus::kFailed;

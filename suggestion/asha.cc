@@ -16,8 +16,6 @@ namespace tuneup {
 
 namespace {
 
-constexpr const char* kSettingsPath = "spec.algorithm.algorithmSettings";
-
 // More rungs than this is a setting error, not a schedule (min_resource 1e-9, max 1e9, eta 2).
 constexpr int kMaxRungs = 64;
 
@@ -48,33 +46,33 @@ AshaSettings AshaSettings::Read(const Experiment& experiment, FieldErrors& error
   if (errors.size() != before) return settings;
   if (settings.resource_name.empty()) errors.push_back(ResourceNameMissing());
   if (settings.max_resource == 0) {
-    errors.push_back({kSettingsPath, "max_resource must be set: the budget of the top rung"});
+    errors.push_back(
+        {kAlgorithmSettingsPath, "max_resource must be set: the budget of the top rung"});
   } else if (settings.max_resource < settings.min_resource) {
-    errors.push_back({kSettingsPath, "max_resource (" + FormatDouble(settings.max_resource) +
-                                         ") must be at least min_resource (" +
-                                         FormatDouble(settings.min_resource) + ")"});
+    errors.push_back({kAlgorithmSettingsPath, "max_resource (" +
+                                                  FormatDouble(settings.max_resource) +
+                                                  ") must be at least min_resource (" +
+                                                  FormatDouble(settings.min_resource) + ")"});
   } else if (MaxBracket(settings) >= kMaxRungs) {
-    errors.push_back({kSettingsPath, "max_resource / min_resource is too large for eta " +
-                                         std::to_string(settings.eta) + ": more than " +
-                                         std::to_string(kMaxRungs) + " rungs"});
+    errors.push_back({kAlgorithmSettingsPath, "max_resource / min_resource is too large for eta " +
+                                                  std::to_string(settings.eta) + ": more than " +
+                                                  std::to_string(kMaxRungs) + " rungs"});
   } else if (brackets) {
     const int most = MaxBracket(settings) + 1;
     if (*brackets > most) {
-      errors.push_back({kSettingsPath, "brackets is " + std::to_string(*brackets) +
-                                           ", but min_resource " +
-                                           FormatDouble(settings.min_resource) + ", max_resource " +
-                                           FormatDouble(settings.max_resource) + " and eta " +
-                                           std::to_string(settings.eta) + " allow at most " +
-                                           std::to_string(most)});
+      errors.push_back(
+          {kAlgorithmSettingsPath, "brackets is " + std::to_string(*brackets) +
+                                       ", but min_resource " + FormatDouble(settings.min_resource) +
+                                       ", max_resource " + FormatDouble(settings.max_resource) +
+                                       " and eta " + std::to_string(settings.eta) +
+                                       " allow at most " + std::to_string(most)});
     } else {
       settings.brackets = static_cast<int>(*brackets);
     }
   }
-  const auto& spec = experiment.spec;
-  if (!spec.max_trial_count && !(spec.objective && spec.objective->goal)) {
-    errors.push_back({"spec.maxTrialCount",
-                      "asha keeps starting configurations until the experiment ends: set "
-                      "maxTrialCount (or an objective goal)"});
+  if (auto error = EndlessScheduleError(
+          experiment, "asha keeps starting configurations until the experiment ends")) {
+    errors.push_back(*error);
   }
   return settings;
 }
@@ -107,8 +105,7 @@ FieldErrors AshaSearch::Warnings(const Experiment& experiment) {
 }
 
 AshaSearch::AshaSearch(const Experiment& experiment, const SearchSpace& space)
-    : maximize_(experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize),
-      space_(space) {
+    : maximize_(MaximizesObjective(experiment)), space_(space) {
   FieldErrors errors;
   settings_ = AshaSettings::Read(experiment, errors);
   if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, errors.front().ToString());

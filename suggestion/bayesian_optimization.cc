@@ -42,7 +42,7 @@ BayesianOptimizationSettings BayesianOptimizationSettings::Read(const Experiment
   SettingsReader reader = SettingsReader::ForAlgorithm(experiment, errors);
   if (auto estimator = reader.OneOf("base_estimator", {"GP", "RF", "ET", "GBRT"})) {
     if (*estimator != "GP") {
-      errors.push_back({"spec.algorithm.algorithmSettings",
+      errors.push_back({kAlgorithmSettingsPath,
                         "base_estimator " + *estimator +
                             " is not supported: tuneup's Bayesian optimisation uses a Gaussian "
                             "process (base_estimator GP)"});
@@ -55,7 +55,7 @@ BayesianOptimizationSettings BayesianOptimizationSettings::Read(const Experiment
     if (*acq == "PI") settings.acquisition = AcquisitionKind::kProbabilityOfImprovement;
     if (*acq == "LCB") settings.acquisition = AcquisitionKind::kLowerConfidenceBound;
     if (*acq == "EIps" || *acq == "PIps") {
-      errors.push_back({"spec.algorithm.algorithmSettings",
+      errors.push_back({kAlgorithmSettingsPath,
                         "acq_func " + *acq +
                             " is not supported: it needs each trial's duration as a second "
                             "objective; use gp_hedge, EI, PI or LCB"});
@@ -93,7 +93,7 @@ FieldErrors BayesianOptimization::ValidateSettings(const Experiment& experiment)
 
 BayesianOptimization::BayesianOptimization(const Experiment& experiment, const SearchSpace& space)
     : settings_(BayesianOptimizationSettings::ReadOrThrow(experiment)),
-      maximize_(experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize),
+      maximize_(MaximizesObjective(experiment)),
       seed_(settings_.random_state ? *settings_.random_state : FreshSeed()),
       space_(space),
       transform_(space),

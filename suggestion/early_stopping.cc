@@ -8,10 +8,6 @@ namespace tuneup {
 
 namespace {
 
-bool Maximizes(const Experiment& experiment) {
-  return experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize;
-}
-
 // Reads the settings of the stopper `experiment` names into `errors` and, when `create` is set
 // and they are valid, creates it.
 std::unique_ptr<EarlyStopper> ReadStopper(const Experiment& experiment, FieldErrors& errors,
@@ -21,11 +17,11 @@ std::unique_ptr<EarlyStopper> ReadStopper(const Experiment& experiment, FieldErr
   if (name == "medianstop") {
     auto settings = MedianStopSettings::Read(experiment, errors);
     if (create && errors.size() == before)
-      return std::make_unique<MedianStopper>(settings, Maximizes(experiment));
+      return std::make_unique<MedianStopper>(settings, MaximizesObjective(experiment));
   } else if (name == "successivehalving") {
     auto settings = SuccessiveHalvingSettings::Read(experiment, errors);
     if (create && errors.size() == before)
-      return std::make_unique<SuccessiveHalvingStopper>(settings, Maximizes(experiment));
+      return std::make_unique<SuccessiveHalvingStopper>(settings, MaximizesObjective(experiment));
   } else {
     errors.push_back({"spec.earlyStopping.algorithmName",
                       "tuneup cannot run the early stopping algorithm \"" + name +

@@ -14,12 +14,6 @@
 
 namespace tuneup {
 
-namespace {
-
-constexpr const char* kSettingsPath = "spec.algorithm.algorithmSettings";
-
-}  // namespace
-
 HyperbandSettings HyperbandSettings::Read(const Experiment& experiment, FieldErrors& errors) {
   HyperbandSettings settings;
   SettingsReader reader = SettingsReader::ForAlgorithm(experiment, errors);
@@ -35,14 +29,13 @@ HyperbandSettings HyperbandSettings::Read(const Experiment& experiment, FieldErr
   const bool settings_ok = errors.size() == before;
   if (settings_ok && settings.resource_name.empty()) errors.push_back(ResourceNameMissing());
   if (settings_ok && settings.r_l == 0) {
-    errors.push_back({kSettingsPath, "r_l must be set: the largest budget a trial gets"});
+    errors.push_back({kAlgorithmSettingsPath, "r_l must be set: the largest budget a trial gets"});
   }
-  const auto& spec = experiment.spec;
-  if (settings_ok && settings.passes == 0 && !spec.max_trial_count &&
-      !(spec.objective && spec.objective->goal)) {
-    errors.push_back({"spec.maxTrialCount",
-                      "hyperband with passes 0 repeats its brackets until the experiment ends: "
-                      "set maxTrialCount (or an objective goal)"});
+  if (settings_ok && settings.passes == 0) {
+    if (auto error = EndlessScheduleError(
+            experiment, "hyperband with passes 0 repeats its brackets until the experiment ends")) {
+      errors.push_back(*error);
+    }
   }
   return settings;
 }
@@ -64,9 +57,7 @@ FieldErrors HyperbandSearch::Warnings(const Experiment& experiment) {
 }
 
 HyperbandSearch::HyperbandSearch(const Experiment& experiment, const SearchSpace& space)
-    : maximize_(experiment.spec.objective && experiment.spec.objective->type == katib::kMaximize),
-      experiment_(experiment),
-      space_(space) {
+    : maximize_(MaximizesObjective(experiment)), experiment_(experiment), space_(space) {
   FieldErrors errors;
   settings_ = HyperbandSettings::Read(experiment, errors);
   if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, errors.front().ToString());

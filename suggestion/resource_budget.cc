@@ -19,7 +19,7 @@ std::optional<std::string> ReadResourceName(SettingsReader& reader, const Experi
 }
 
 FieldError ResourceNameMissing() {
-  return {"spec.algorithm.algorithmSettings",
+  return {kAlgorithmSettingsPath,
           "resource_name must be set: the int or double parameter that receives each rung's "
           "budget (e.g. epochs)"};
 }
@@ -47,12 +47,20 @@ FieldErrors BudgetRangeWarnings(const Experiment& experiment, const std::string&
   const Parameter* resource = space.Find(resource_name);
   if (resource == nullptr || !resource->is_numeric_range()) return {};
   if (smallest >= resource->min && largest <= resource->max) return {};
-  return {{"spec.algorithm.algorithmSettings",
+  return {{kAlgorithmSettingsPath,
            settings + " give " + resource_name + " budgets from " + FormatDouble(smallest) +
                " to " + FormatDouble(largest) + ", outside its feasibleSpace [" +
                FormatDouble(resource->min) + ", " + FormatDouble(resource->max) +
                "]: trials get the budgets anyway (the resource is set, never sampled, as in "
                "Katib), so the feasibleSpace does not describe them"}};
+}
+
+std::optional<FieldError> EndlessScheduleError(const Experiment& experiment,
+                                               const std::string& what_it_does) {
+  const auto& spec = experiment.spec;
+  if (spec.max_trial_count || (spec.objective && spec.objective->goal)) return std::nullopt;
+  return FieldError{"spec.maxTrialCount",
+                    what_it_does + ": set maxTrialCount (or an objective goal)"};
 }
 
 std::optional<int64_t> IntLabel(const Trial& trial, const char* key) {

@@ -37,6 +37,13 @@ Assignment WithBudget(Assignment assignment, const Parameter& resource, double b
 FieldErrors BudgetRangeWarnings(const Experiment& experiment, const std::string& resource_name,
                                 double smallest, double largest, const std::string& settings);
 
+// For a schedule that never runs out (asha; hyperband with passes 0): the error on
+// spec.maxTrialCount when the experiment has neither maxTrialCount nor an objective goal to end
+// it. `what_it_does` starts the message ("asha keeps starting configurations until the experiment
+// ends").
+std::optional<FieldError> EndlessScheduleError(const Experiment& experiment,
+                                               const std::string& what_it_does);
+
 // The label `key` of `trial` as an integer, when present and well formed.
 std::optional<int64_t> IntLabel(const Trial& trial, const char* key);
 

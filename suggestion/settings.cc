@@ -93,13 +93,13 @@ const std::vector<NamedSetting> kNoSettings;
 SettingsReader SettingsReader::ForAlgorithm(const Experiment& experiment, FieldErrors& errors) {
   const auto& algorithm = experiment.spec.algorithm;
   return SettingsReader(algorithm ? algorithm->algorithm_settings : kNoSettings,
-                        "spec.algorithm.algorithmSettings", errors);
+                        kAlgorithmSettingsPath, errors);
 }
 
 SettingsReader SettingsReader::ForEarlyStopping(const Experiment& experiment, FieldErrors& errors) {
   const auto& early_stopping = experiment.spec.early_stopping;
   return SettingsReader(early_stopping ? early_stopping->algorithm_settings : kNoSettings,
-                        "spec.earlyStopping.algorithmSettings", errors);
+                        kEarlyStoppingSettingsPath, errors);
 }
 
 FieldErrors RandomStateOnlyErrors(const Experiment& experiment, const std::string& algorithm_name) {

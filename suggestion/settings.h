@@ -14,6 +14,10 @@
 
 namespace tuneup {
 
+// Where the settings live, for readers and the errors about them.
+inline constexpr const char* kAlgorithmSettingsPath = "spec.algorithm.algorithmSettings";
+inline constexpr const char* kEarlyStoppingSettingsPath = "spec.earlyStopping.algorithmSettings";
+
 class SettingsReader {
  public:
   SettingsReader(const std::vector<NamedSetting>& settings, std::string path, FieldErrors& errors)
