@@ -21,3 +21,27 @@ tree_state() {
   DIRTY_SUGGESTION=$(git -C "$ROOT" status --porcelain -- suggestion 2>/dev/null | wc -l)
   DIFF_SHA=$(git -C "$ROOT" diff HEAD -- . ':!bench' 2>/dev/null | sha1sum | cut -c1-12)
 }
+
+# start_job LABEL OUT COMMAND...: once fewer than $JOBS background jobs run (and none started
+# before has failed: then it dies, naming it), runs COMMAND in the background with stdout to OUT
+# and stderr to OUT.err; when it ends, prints "LABEL: exit N, S s" and writes N to OUT.rc.
+# Callers `wait`, then check each OUT.rc.
+start_job() {
+  local label=$1 out=$2
+  shift 2
+  while (( $(jobs -rp | wc -l) >= JOBS )); do sleep 1; done
+  local rc_file
+  for rc_file in "$LOGS"/*.rc; do
+    [[ -e $rc_file && $(cat "$rc_file") != 0 ]] && die "$(basename "$rc_file" .rc) failed (see $LOGS)"
+  done
+  (
+    start=$(date +%s)
+    rc=0
+    "$@" >"$out" 2>"$out.err" &
+    child=$!
+    trap 'kill "$child" 2>/dev/null' TERM
+    wait "$child" || rc=$?
+    echo "   $label: exit $rc, $(( $(date +%s) - start )) s" >&2
+    echo $rc >"$out.rc"
+  ) &
+}

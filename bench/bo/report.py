@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from markdown_table import table  # noqa: E402  (bench/markdown_table.py)
+from run_metadata import phases_line, tree_line  # noqa: E402  (bench/run_metadata.py)
 
 QUALITY_ORDER = ["tuneup-bo", "skopt", "optuna-tpe", "optuna-gp", "tuneup-random"]
 PROBLEM_ORDER = ["branin", "hartmann6", "rosenbrock4_log1p", "ackley5", "mixed"]
@@ -195,16 +196,9 @@ def tables(path):
         print("versions: " + ", ".join(f"{k} {v[k]}" for k in
                                         ("python", "scikit-optimize", "scikit-learn", "scipy",
                                          "numpy", "optuna", "torch") if k in v))
-        print(f"tuneup commit {meta.get('tuneup_commit')} (modified tracked files in the work"
-              f" tree: {meta.get('tuneup_tree_modified_files')}, of them in suggestion/:"
-              f" {meta.get('tuneup_suggestion_modified_files')}; diff sha1"
-              f" {meta.get('tuneup_uncommitted_diff_sha1')}), started {meta.get('started')}")
-    phases = [l for l in lines if l.get("kind") == "phase"]
-    if phases:
-        loads = [float(p[k].split()[0]) for p in phases for k in ("load_before", "load_after")]
-        total = sum(p["wall_seconds"] for p in phases)
-        print(f"1-minute load at phase boundaries: {min(loads)}..{max(loads)}; "
-              f"wall time of the phases: {total / 60:.1f} min")
+        print(tree_line(meta))
+    if phases := phases_line(lines):
+        print(phases)
 
 
 def main():

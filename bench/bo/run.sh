@@ -173,25 +173,11 @@ if mode quality; then
     for s in ${PEERS//,/ }; do
       for p in branin hartmann6 rosenbrock4_log1p ackley5 mixed; do jobs_list+=("$s:$p"); done
     done
-    running=0
     for job in "${jobs_list[@]}"; do
       s=${job%%:*}; p=${job#*:}
       f=$LOGS/quality-$s-$p.jsonl
-      while (( $(jobs -rp | wc -l) >= JOBS )); do sleep 1; done
-      for rc in "$LOGS"/*.rc; do
-        [[ -e $rc && $(cat "$rc") != 0 ]] && die "$(basename "$rc" .rc) failed (see $LOGS)"
-      done
-      (
-        start=$(date +%s)
-        rc=0
-        "$PY" "$HERE/peers.py" quality --systems "$s" --problems "$p" --seeds "$SEEDS" \
-          --trials "$TRIALS" --skopt-ask "$SKOPT_ASK" >"$f" 2>"$f.err" &
-        child=$!
-        trap 'kill "$child" 2>/dev/null' TERM
-        wait "$child" || rc=$?
-        echo "   $s $p: exit $rc, $(( $(date +%s) - start )) s" >&2
-        echo $rc >"$f.rc"
-      ) &
+      start_job "$s $p" "$f" "$PY" "$HERE/peers.py" quality --systems "$s" --problems "$p" \
+        --seeds "$SEEDS" --trials "$TRIALS" --skopt-ask "$SKOPT_ASK"
     done
     wait
     for job in "${jobs_list[@]}"; do

@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from markdown_table import table  # noqa: E402  (bench/markdown_table.py)
+from run_metadata import phases_line, tree_line  # noqa: E402  (bench/run_metadata.py)
 
 TUNEUP_ORDER = ["tuneup-hyperband", "tuneup-hyperband-bo", "tuneup-asha",
                 "tuneup-hyperband-resume", "tuneup-hyperband-bo-resume", "tuneup-asha-resume",
@@ -138,17 +139,9 @@ def tables(path):
         v = meta.get("versions", {})
         print("versions: " + ", ".join(f"{k} {v[k]}" for k in ("python", "optuna", "numpy")
                                         if v.get(k)))
-        print(f"tuneup commit {meta.get('tuneup_commit')} (modified tracked files in the work"
-              f" tree: {meta.get('tuneup_tree_modified_files')}, of them in suggestion/:"
-              f" {meta.get('tuneup_suggestion_modified_files')}; diff sha1"
-              f" {meta.get('tuneup_uncommitted_diff_sha1')}), started {meta.get('started')}")
-    phases = [l for l in lines if l.get("kind") == "phase"]
-    if phases:
-        loads = [float(p[k].split()[0]) for p in phases for k in ("load_before", "load_after")]
-        total = sum(p["wall_seconds"] for p in phases)
-        print(f"1-minute load at phase boundaries: {min(loads)}..{max(loads)}; "
-              f"wall time of the phases: {total / 60:.1f} min ("
-              + ", ".join(f"{p['phase']} {p['wall_seconds']:.0f} s" for p in phases) + ")")
+        print(tree_line(meta))
+    if phases := phases_line(lines, per_phase=True):
+        print(phases)
 
 
 def main():

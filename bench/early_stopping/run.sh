@@ -162,20 +162,7 @@ if has optuna; then
   for job in "${jobs_list[@]}"; do
     s=${job%%:*}; R=${job#*:}
     f=$LOGS/optuna-$s-$R.jsonl
-    while (( $(jobs -rp | wc -l) >= JOBS )); do sleep 1; done
-    for rc in "$LOGS"/*.rc; do
-      [[ -e $rc && $(cat "$rc") != 0 ]] && die "$(basename "$rc" .rc) failed (see $LOGS)"
-    done
-    (
-      start=$(date +%s)
-      rc=0
-      "$PY" "$HERE/peers.py" run --systems "$s" --R "$R" --seeds "$SEEDS" >"$f" 2>"$f.err" &
-      child=$!
-      trap 'kill "$child" 2>/dev/null' TERM
-      wait "$child" || rc=$?
-      echo "   $s R=$R: exit $rc, $(( $(date +%s) - start )) s" >&2
-      echo $rc >"$f.rc"
-    ) &
+    start_job "$s R=$R" "$f" "$PY" "$HERE/peers.py" run --systems "$s" --R "$R" --seeds "$SEEDS"
   done
   wait
   for job in "${jobs_list[@]}"; do
