@@ -69,6 +69,16 @@ int64_t LabelOf(const std::map<std::string, std::string>& labels, const char* ke
   return ParseInt64(labels.at(key)).value();
 }
 
+// The trial a runner makes of proposal `p` after `trials` (its status and objective still to set).
+Trial NextTrial(const Proposal& p, const std::vector<Trial>& trials) {
+  Trial trial;
+  trial.sequence = static_cast<int64_t>(trials.size());
+  trial.name = "asha-" + std::to_string(trial.sequence);
+  trial.assignment = p.assignment;
+  trial.labels = p.labels;
+  return trial;
+}
+
 struct Step {
   int64_t rung;
   int64_t config;
@@ -103,11 +113,7 @@ std::vector<Step> RunSequentially(const Experiment& experiment, const std::vecto
         EXPECT_EQ(FindValue(first.at(config), value.name), value.value);
       }
     }
-    Trial trial;
-    trial.sequence = static_cast<int64_t>(trials.size());
-    trial.name = "asha-" + std::to_string(trial.sequence);
-    trial.assignment = p.assignment;
-    trial.labels = p.labels;
+    Trial trial = NextTrial(p, trials);
     if (failed.count(config)) {
       trial.status = TrialStatus::kFailed;
     } else {
@@ -153,11 +159,7 @@ TEST(AshaTest, APromotionResumesFromItsConfigurationsTrialInTheRungBelow) {
       EXPECT_EQ(LabelOf(earlier->labels, kAshaRungLabel), LabelOf(p.labels, kAshaRungLabel) - 1);
       EXPECT_EQ(LabelOf(earlier->labels, kAshaConfigLabel), LabelOf(p.labels, kAshaConfigLabel));
     }
-    Trial trial;
-    trial.sequence = static_cast<int64_t>(trials.size());
-    trial.name = "asha-" + std::to_string(trial.sequence);
-    trial.assignment = p.assignment;
-    trial.labels = p.labels;
+    Trial trial = NextTrial(p, trials);
     trial.status = TrialStatus::kSucceeded;
     trial.objective = kValues.at(static_cast<size_t>(LabelOf(p.labels, kAshaConfigLabel)));
     trials.push_back(std::move(trial));
