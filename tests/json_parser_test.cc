@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/text.h"
+#include "tests/support/mutate.h"
 
 namespace tuneup {
 namespace {
@@ -206,31 +206,10 @@ TEST(JsonParserTest, TenThousandMutatedLinesNeverCrashOrHang) {
       R"({"epoch": 1, "loss": 0.5, "accuracy": "0.75", "timestamp": "2021-12-02T14:27:51"})",
       R"({"loss": NaN, "nested": {"loss": [1, {"a": null}]}, "accuracy": 1e-3})",
       R"({"timestamp": 1700000000.5, "loss": "-2.5E+3", "s": "\u00e9\"\\"})"};
-  std::mt19937_64 rng(20261123);
   Harness h;
   std::string all;
-  for (int i = 0; i < 10'000; ++i) {
-    std::string line = seeds[rng() % seeds.size()];
-    const int edits = 1 + static_cast<int>(rng() % 4);
-    for (int e = 0; e < edits && !line.empty(); ++e) {
-      const size_t at = rng() % line.size();
-      switch (rng() % 4) {
-        case 0:
-          line[at] = static_cast<char>(rng() % 256);
-          break;
-        case 1:
-          line.insert(at, 1, "{}[]\":,-.eE0\\n"[rng() % 14]);
-          break;
-        case 2:
-          line.erase(at, 1);
-          break;
-        default:
-          line.resize(at);
-          break;
-      }
-    }
+  for (const auto& line : testing::Mutants(seeds, 10'000))
     all += line + "\n";
-  }
   h.Feed(all).Finish();
   for (const auto& o : h.observations) {
     EXPECT_TRUE(std::isfinite(o.value));
