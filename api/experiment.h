@@ -55,6 +55,8 @@ inline constexpr const char* kCollectorTfEvent = "TensorFlowEvent";
 inline constexpr const char* kCollectorPrometheus = "PrometheusMetric";
 inline constexpr const char* kCollectorCustom = "Custom";
 inline constexpr const char* kCollectorPush = "Push";
+// No collection: the trial stores its metrics itself (tuneup report, or Katib's SDK).
+inline constexpr const char* kCollectorNone = "None";
 
 inline constexpr const char* kFileKindFile = "File";
 inline constexpr const char* kFileKindDirectory = "Directory";

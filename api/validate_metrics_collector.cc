@@ -42,7 +42,8 @@ void ValidateMetricsCollector(const ExperimentSpec& spec, FieldErrors& errors) {
   const SourceSpec& source = mc.source ? *mc.source : empty_source;
   const FileSystemPath* fs = source.file_system_path ? &*source.file_system_path : nullptr;
 
-  if (kind == katib::kCollectorStdOut || kind == katib::kCollectorPush) {
+  if (kind == katib::kCollectorStdOut || kind == katib::kCollectorPush ||
+      kind == katib::kCollectorNone) {
     // nothing more: output parsing needs no source
   } else if (kind == katib::kCollectorFile) {
     if (fs == nullptr || fs->kind != katib::kFileKindFile || !IsAbsolute(fs->path)) {
@@ -96,7 +97,7 @@ void ValidateMetricsCollector(const ExperimentSpec& spec, FieldErrors& errors) {
     errors.push_back({kPath + ".collector.kind",
                       "\"" + kind +
                           "\" is invalid: must be StdOut, File, TensorFlowEvent, "
-                          "PrometheusMetric, Custom or Push"});
+                          "PrometheusMetric, Custom, Push or None"});
   }
   ValidateFilters(source, errors);
 }

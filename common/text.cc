@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 #include <ctime>
+#include <string>
 
 namespace tuneup {
 
@@ -199,6 +199,22 @@ std::string_view TrimAsciiSpace(std::string_view text) {
   while (!text.empty() && is_space(text.back()))
     text.remove_suffix(1);
   return text;
+}
+
+std::string ReplaceWhole(std::string_view text, std::string_view from, std::string_view to,
+                         const std::function<bool(std::string_view, size_t, size_t)>& whole) {
+  std::string out;
+  size_t pos = 0;
+  while (!from.empty()) {
+    const size_t found = text.find(from, pos);
+    if (found == std::string_view::npos) break;
+    const size_t end = found + from.size();
+    out.append(text.substr(pos, found - pos));
+    out.append(whole(text, found, end) ? to : from);
+    pos = end;
+  }
+  out.append(text.substr(pos));
+  return out;
 }
 
 }  // namespace tuneup

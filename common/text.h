@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,5 +42,11 @@ int64_t ToUnixMicros(Timestamp time);
 Timestamp FromUnixMicros(int64_t micros);
 
 std::string_view TrimAsciiSpace(std::string_view text);
+
+// `text` with each occurrence of `from` (non-empty) replaced by `to` where `whole(text, begin,
+// end)` says the occurrence at [begin, end) stands on its own (not part of a longer word, path or
+// number); occurrences are found left to right without overlapping.
+std::string ReplaceWhole(std::string_view text, std::string_view from, std::string_view to,
+                         const std::function<bool(std::string_view, size_t, size_t)>& whole);
 
 }  // namespace tuneup

@@ -31,8 +31,31 @@ int CliMain(int argc, char** argv) {
                   "seconds between SIGTERM and SIGKILL when stopping trials")
       ->check(CLI::Range(0, 3600));
   run->add_option("--file-poll-ms", run_options.file_poll_ms,
-                  "milliseconds between reads of a File metrics collector's file (default 200)")
+                  "milliseconds between reads of a metrics collector's files and of the values "
+                  "trials push (default 200)")
       ->check(CLI::Range(1, 60'000));
+  run->add_option("--max-observations", run_options.max_observations,
+                  "observations kept per trial attempt; later ones are dropped with a warning "
+                  "(default 100000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  run->add_option("--custom-collector-grace-ms", run_options.custom_collector_grace_ms,
+                  "how long a Custom metrics collector may run on after its trial ended, before "
+                  "it is stopped (default 5000)")
+      ->check(CLI::Range(0, 3'600'000));
+
+  ReportOptions report_options;
+  auto* report = app.add_subcommand(
+      "report", "Store a running trial's metrics (for collector kinds Push and None)");
+  report->add_option("METRIC", report_options.metrics, "NAME=VALUE, e.g. loss=0.31")->required();
+  report->add_option("--trial", report_options.trial, "the trial (default: $KATIB_TRIAL_NAME)")
+      ->envname("KATIB_TRIAL_NAME");
+  report->add_option("--db", report_options.db, "the store (default: $TUNEUP_DB)")
+      ->envname("TUNEUP_DB");
+  report->add_option("--time", report_options.time, "RFC 3339 time of the values (default: now)");
+  report
+      ->add_option("--max-observations", report_options.max_observations,
+                   "the trial's limit (default: $TUNEUP_MAX_OBSERVATIONS)")
+      ->envname("TUNEUP_MAX_OBSERVATIONS");
 
   try {
     app.parse(argc, argv);
@@ -42,6 +65,7 @@ int CliMain(int argc, char** argv) {
   }
   if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);
   if (run->parsed()) return RunCommand(run_options, std::cout, std::cerr);
+  if (report->parsed()) return ReportCommand(report_options, std::cout, std::cerr);
   return kExitUsage;
 }
 

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "common/error.h"
+#include "common/text.h"
 
 namespace tuneup {
 
@@ -18,26 +19,12 @@ bool ContinuesName(char c) {
 }
 
 std::string Rewrite(const std::string& text, const std::string& from, const std::string& to) {
-  if (from.empty()) return text;
-  std::string out;
-  size_t pos = 0;
-  while (true) {
-    const size_t found = text.find(from, pos);
-    if (found == std::string::npos) break;
-    const size_t end = found + from.size();
+  return ReplaceWhole(text, from, to, [](std::string_view t, size_t begin, size_t end) {
     const bool inside_longer_path =
-        (end < text.size() && ContinuesName(text[end])) ||
-        (found > 0 && (ContinuesName(text[found - 1]) || text[found - 1] == '/'));
-    if (inside_longer_path) {
-      out.append(text, pos, end - pos);
-    } else {
-      out.append(text, pos, found - pos);
-      out += to;
-    }
-    pos = end;
-  }
-  out.append(text, pos, std::string::npos);
-  return out;
+        (end < t.size() && ContinuesName(t[end])) ||
+        (begin > 0 && (ContinuesName(t[begin - 1]) || t[begin - 1] == '/'));
+    return !inside_longer_path;
+  });
 }
 
 }  // namespace

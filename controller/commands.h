@@ -1,6 +1,7 @@
 // The subcommands behind the CLI, callable without argument parsing.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -15,16 +16,34 @@ int ValidateCommand(const std::vector<std::string>& files, std::ostream& out, st
 
 struct RunOptions {
   std::string manifest;
-  std::string workdir = ".";          // trials/ and the default database live here
-  std::optional<std::string> db;      // SQLite path; default <workdir>/tuneup.db
-  int kill_grace_seconds = 10;        // SIGTERM -> SIGKILL delay when stopping trials
-  int file_poll_ms = 200;             // how often a File collector's file is read
-  std::optional<bool> live_progress;  // default: when stderr is a terminal
+  std::string workdir = ".";             // trials/ and the default database live here
+  std::optional<std::string> db;         // SQLite path; default <workdir>/tuneup.db
+  int kill_grace_seconds = 10;           // SIGTERM -> SIGKILL delay when stopping trials
+  int file_poll_ms = 200;                // how often collectors read files and pushed values
+  int64_t max_observations = 100'000;    // per trial attempt; later ones are dropped
+  int custom_collector_grace_ms = 5000;  // a Custom collector's time after its trial ended
+  std::optional<bool> live_progress;     // default: when stderr is a terminal
 };
 
 // `tuneup run FILE`: runs (or resumes, or reports) the experiment. Returns kExitOk when it
 // Succeeded, kExitFailed when it Failed, kExitUsage for an invalid manifest or a conflicting
 // stored experiment, kExitInterrupted after SIGINT/SIGTERM.
 int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err);
+
+struct ReportOptions {
+  std::vector<std::string> metrics;  // "NAME=VALUE", each a finite number
+  std::string trial;                 // default: $KATIB_TRIAL_NAME
+  std::string db;                    // default: $TUNEUP_DB
+  std::string time;                  // RFC 3339; default: now
+  int64_t max_observations = 0;      // default: $TUNEUP_MAX_OBSERVATIONS; 0: no limit
+};
+
+// `tuneup report loss=0.31 accuracy=0.9`: a trial (collector kind Push or None) stores its own
+// observations, all with one time, in one transaction, to its current attempt. All arguments are
+// checked first: one bad argument stores nothing (kExitUsage). The trial must be Running
+// (kExitFailed otherwise, naming its state). Beyond max_observations the values are dropped with
+// a warning and kExitOk, so a trainer that reports in a loop is not killed by the limit. Names
+// that are not metrics of the experiment are stored with a warning.
+int ReportCommand(const ReportOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace tuneup

@@ -11,6 +11,26 @@ namespace {
 
 const std::string kContainersPath = "spec.trialTemplate.trialSpec.spec.template.spec.containers";
 
+// A container the local executor starts as a process: it needs a command, and plain env values.
+void CheckLocalContainer(const Json& container, const std::string& path, const char* role,
+                         FieldErrors& unsupported) {
+  auto command = container.find("command");
+  if (command == container.end() || !command->is_array() || command->empty()) {
+    unsupported.push_back({ChildPath(path, "command"),
+                           std::string("the local executor needs a command for the ") + role +
+                               ": there is no container image whose entrypoint it could use"});
+  }
+  if (auto env = container.find("env"); env != container.end() && env->is_array()) {
+    for (size_t j = 0; j < env->size(); ++j) {
+      if ((*env)[j].is_object() && (*env)[j].contains("valueFrom")) {
+        unsupported.push_back({IndexPath(ChildPath(path, "env"), j) + ".valueFrom",
+                               "references Kubernetes objects, which the local executor cannot "
+                               "read; give a value instead"});
+      }
+    }
+  }
+}
+
 void CheckPrimaryContainer(const Json& trial_spec, const std::string& primary,
                            FieldErrors& unsupported) {
   const Json* containers = JobContainers(trial_spec);
@@ -18,23 +38,18 @@ void CheckPrimaryContainer(const Json& trial_spec, const std::string& primary,
   for (size_t i = 0; i < containers->size(); ++i) {
     const Json& container = (*containers)[i];
     if (!container.is_object() || container.value("name", "") != primary) continue;
-    std::string path = IndexPath(kContainersPath, i);
-    auto command = container.find("command");
-    if (command == container.end() || !command->is_array() || command->empty()) {
-      unsupported.push_back({ChildPath(path, "command"),
-                             "the local executor needs a command: there is no container image "
-                             "whose entrypoint it could use"});
-    }
-    if (auto env = container.find("env"); env != container.end() && env->is_array()) {
-      for (size_t j = 0; j < env->size(); ++j) {
-        if ((*env)[j].is_object() && (*env)[j].contains("valueFrom")) {
-          unsupported.push_back({IndexPath(ChildPath(path, "env"), j) + ".valueFrom",
-                                 "references Kubernetes objects, which the local executor cannot "
-                                 "read; give a value instead"});
-        }
-      }
-    }
+    CheckLocalContainer(container, IndexPath(kContainersPath, i), "trial", unsupported);
   }
+}
+
+// The collector kinds tuneup runs on this machine (controller/trial_collector.h).
+bool RunsLocally(const std::string& kind) {
+  for (const char* runnable :
+       {katib::kCollectorStdOut, katib::kCollectorFile, katib::kCollectorCustom,
+        katib::kCollectorPush, katib::kCollectorNone}) {
+    if (kind == runnable) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -51,13 +66,19 @@ FieldErrors FindLocallyUnsupported(const Experiment& experiment,
         {"spec.algorithm.algorithmName", "tuneup cannot run \"" + spec.algorithm->algorithm_name +
                                              "\" yet (it runs: " + runnable + ")"});
   }
-  if (spec.metrics_collector_spec && spec.metrics_collector_spec->collector &&
-      spec.metrics_collector_spec->collector->kind != katib::kCollectorStdOut &&
-      spec.metrics_collector_spec->collector->kind != katib::kCollectorFile) {
-    unsupported.push_back({"spec.metricsCollectorSpec.collector.kind",
-                           "the " + spec.metrics_collector_spec->collector->kind +
-                               " metrics collector is not available in tuneup yet; StdOut and "
-                               "File are"});
+  if (spec.metrics_collector_spec && spec.metrics_collector_spec->collector) {
+    const CollectorSpec& collector = *spec.metrics_collector_spec->collector;
+    if (!RunsLocally(collector.kind)) {
+      unsupported.push_back({"spec.metricsCollectorSpec.collector.kind",
+                             "the " + collector.kind +
+                                 " metrics collector is not available in tuneup yet; StdOut, "
+                                 "File, Custom, Push and None are"});
+    } else if (collector.kind == katib::kCollectorCustom && collector.custom_collector &&
+               collector.custom_collector->is_object()) {
+      CheckLocalContainer(*collector.custom_collector,
+                          "spec.metricsCollectorSpec.collector.customCollector",
+                          "custom metrics collector", unsupported);
+    }
   }
   if (spec.trial_template) {
     const TrialTemplate& t = *spec.trial_template;

@@ -192,7 +192,12 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   RunnerOptions runner_options;
   runner_options.workdir = workdir.string();
   runner_options.manifest_dir = check->directory;
-  runner_options.file_poll_interval = std::chrono::milliseconds(options.file_poll_ms);
+  runner_options.store_location = fs::absolute(db_path).string();
+  runner_options.tuneup_binary = fs::read_symlink("/proc/self/exe", ec).string();
+  runner_options.collector.poll_interval = std::chrono::milliseconds(options.file_poll_ms);
+  runner_options.collector.max_observations = options.max_observations;
+  runner_options.collector.custom_grace =
+      std::chrono::milliseconds(options.custom_collector_grace_ms);
   ExperimentRunner runner(io, *store, executor, clock, runner_options, &progress);
 
   if (std::string image = ContainerImage(experiment); !image.empty()) {

@@ -15,14 +15,10 @@
 #include "common/error.h"
 #include "common/text.h"
 #include "controller/checkpoints.h"
-#include "controller/collector_path.h"
 #include "controller/end_rules.h"
+#include "controller/trial_collector.h"
 #include "controller/trial_job.h"
-#include "metrics-collector/file_follower.h"
-#include "metrics-collector/json_parser.h"
 #include "metrics-collector/metric_reducer.h"
-#include "metrics-collector/text_parser.h"
-#include "metrics-collector/trial_metrics.h"
 
 namespace tuneup {
 
@@ -58,10 +54,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   // A trial whose job is running.
   struct Active {
     size_t index = 0;  // into trials_
-    // From stdout (source 0) and stderr (source 1), or from the collector's file (source 0).
-    std::unique_ptr<TrialMetrics> metrics;
-    std::optional<CollectorPath> collector_path;  // the trial's copy of the collector's path
-    std::unique_ptr<FileFollower> file;           // follows it (File collector)
+    std::unique_ptr<TrialCollector> collector;
     std::unique_ptr<std::ofstream> warnings_log;
     std::optional<std::string> early_stop;  // why the stopper stopped it, once it has
   };
@@ -78,6 +71,8 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   void FailBeforeLaunch(size_t index, const std::string& reason, const std::string& message);
   void OnOutput(const std::string& name, OutputStream stream, std::string_view bytes);
   void OnExit(const std::string& name, const JobResult& result);
+  // The trial's job has ended and its collector has everything: records how the trial ended.
+  void Complete(const std::string& name, const JobResult& result);
   void ScheduleFlush();
   void FlushObservations();
   // Adds the objective values among `observations` to the curve of trial `index`.
@@ -88,16 +83,8 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   void SaveTrial(Trial& trial, TrialStatus previous, std::span<const Observation> observations);
   void Abort(const std::string& error);
   void Finish();
-  // The parsers of the experiment's collector: stdout's and stderr's, or the file's.
-  std::vector<std::unique_ptr<MetricParser>> MakeParsers(const std::string& trial);
-  void FollowCollectorFile(const std::string& trial, Active& active);
   void Warn(const std::string& trial, std::string_view message);
-
-  // spec.metricsCollectorSpec.collector.kind (defaults applied: StdOut when absent).
-  std::string CollectorKind() const {
-    const auto& mc = experiment_.spec.metrics_collector_spec;
-    return mc && mc->collector ? mc->collector->kind : katib::kCollectorStdOut;
-  }
+  CollectorContext CollectorContextFor(const RenderRequest& request, int attempt);
 
   void Recount(TrialStatus from, TrialStatus to) {
     --state_.counts[from];
@@ -365,53 +352,25 @@ void ExperimentRunner::Impl::FailBeforeLaunch(size_t index, const std::string& r
   ScheduleReconcile();
 }
 
-std::vector<std::unique_ptr<MetricParser>> ExperimentRunner::Impl::MakeParsers(
-    const std::string& trial) {
-  const auto& mc = experiment_.spec.metrics_collector_spec;
-  const bool json = CollectorKind() == katib::kCollectorFile && mc && mc->source &&
-                    mc->source->file_system_path &&
-                    mc->source->file_system_path->format == katib::kFormatJson;
-  auto warn = [weak = weak_from_this(), trial](std::string_view message) {
+CollectorContext ExperimentRunner::Impl::CollectorContextFor(const RenderRequest& request,
+                                                             int attempt) {
+  std::weak_ptr<Impl> weak = weak_from_this();
+  CollectorContext context;
+  context.io = &io_;
+  context.executor = &executor_;
+  context.store = &store_;
+  context.clock = &clock_;
+  context.experiment = &experiment_;
+  context.request = request;
+  context.attempt = attempt;
+  context.options = options_.collector;
+  context.warn = [weak, trial = request.trial_name](std::string_view message) {
     if (auto self = weak.lock()) self->Warn(trial, message);
   };
-  auto make = [&]() -> std::unique_ptr<MetricParser> {
-    if (json) {
-      JsonParserOptions options;
-      options.metric_names = MetricNames(*experiment_.spec.objective);
-      options.max_line_bytes = options_.max_line_bytes;
-      options.warn = warn;
-      return MakeJsonMetricParser(std::move(options));
-    }
-    TextParserOptions options;
-    options.metric_names = MetricNames(*experiment_.spec.objective);
-    if (mc && mc->source && mc->source->filter)
-      options.filters = mc->source->filter->metrics_format;
-    options.max_line_bytes = options_.max_line_bytes;
-    options.warn = warn;
-    return MakeTextMetricParser(std::move(options));
+  context.on_observations = [weak] {
+    if (auto self = weak.lock()) self->ScheduleFlush();
   };
-  std::vector<std::unique_ptr<MetricParser>> parsers;
-  parsers.push_back(make());
-  if (CollectorKind() == katib::kCollectorStdOut) parsers.push_back(make());  // stderr
-  return parsers;
-}
-
-void ExperimentRunner::Impl::FollowCollectorFile(const std::string& trial, Active& active) {
-  FileFollowerOptions options;
-  options.path = active.collector_path->local;
-  options.poll_interval = options_.file_poll_interval;
-  std::weak_ptr<Impl> weak = weak_from_this();
-  // The follower lives in `active`, so the pointer outlives every callback.
-  Active* target = &active;
-  active.file = std::make_unique<FileFollower>(
-      io_, options,
-      [weak, target](std::string_view bytes) {
-        auto self = weak.lock();
-        if (self && target->metrics->Feed(0, bytes, self->clock_.Now())) self->ScheduleFlush();
-      },
-      [weak, trial](std::string_view message) {
-        if (auto self = weak.lock()) self->Warn(trial, message);
-      });
+  return context;
 }
 
 void ExperimentRunner::Impl::Warn(const std::string& trial, std::string_view message) {
@@ -449,6 +408,8 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
     return;
   }
   TrialJob job;
+  auto active = std::make_unique<Active>();
+  active->index = index;
   try {
     PrepareCheckpointDir(trial_dir.parent_path(), trial);
     RenderRequest request{&experiment_,          trial.name,
@@ -456,17 +417,12 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
                           options_.manifest_dir, CheckpointDir(trial_dir).string()};
     if (auto parent = trial.labels.find(kResumeFromLabel); parent != trial.labels.end())
       request.resume_from = parent->second;
+    request.store = options_.store_location;
+    request.tuneup_binary = options_.tuneup_binary;
+    request.max_observations = options_.collector.max_observations;
     job = RenderTrialJob(request);
-  } catch (const Error& e) {
-    FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
-    return;
-  }
-  auto active = std::make_unique<Active>();
-  active->index = index;
-  try {
-    active->collector_path = LocalCollectorPath(experiment_, trial_dir);
-    if (active->collector_path) UseLocalCollectorPath(job, *active->collector_path);
-    active->metrics = std::make_unique<TrialMetrics>(MakeParsers(trial.name));
+    active->collector = TrialCollector::Make(CollectorContextFor(request, trial.attempt));
+    active->collector->Prepare(job);
   } catch (const Error& e) {
     FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
     return;
@@ -482,7 +438,7 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
     Abort(e.what());
     return;
   }
-  if (CollectorKind() == katib::kCollectorFile) FollowCollectorFile(trial.name, *active);
+  active->collector->Start();
   active_[trial.name] = std::move(active);
   if (observer_) observer_->OnTrialStarted(trial);
   std::weak_ptr<Impl> weak = weak_from_this();
@@ -499,9 +455,7 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
 void ExperimentRunner::Impl::OnOutput(const std::string& name, OutputStream stream,
                                       std::string_view bytes) {
   auto it = active_.find(name);
-  if (it == active_.end() || CollectorKind() != katib::kCollectorStdOut) return;
-  size_t source = stream == OutputStream::kStdout ? 0 : 1;
-  if (it->second->metrics->Feed(source, bytes, clock_.Now())) ScheduleFlush();
+  if (it != active_.end()) it->second->collector->OnOutput(stream, bytes);
 }
 
 void ExperimentRunner::Impl::ScheduleFlush() {
@@ -519,19 +473,22 @@ void ExperimentRunner::Impl::ScheduleFlush() {
 void ExperimentRunner::Impl::FlushObservations() {
   std::vector<std::string> grown;  // trials whose curves grew
   for (auto& [name, active] : active_) {
-    std::vector<Observation>& unsaved = active->metrics->unsaved();
-    if (unsaved.empty()) continue;
+    std::vector<Observation>& unsaved = active->collector->metrics().unsaved();
+    std::vector<Observation>& stored = active->collector->metrics().stored_elsewhere();
+    if (unsaved.empty() && stored.empty()) continue;
     const Trial& trial = trials_[active->index];
     try {
-      store_.AppendObservations(trial.name, trial.attempt, unsaved);
+      if (!unsaved.empty()) store_.AppendObservations(trial.name, trial.attempt, unsaved);
     } catch (const Error& e) {
       Abort(e.what());
       return;
     }
     const size_t before = curves_[active->index].size();
+    ExtendCurve(active->index, stored);
     ExtendCurve(active->index, unsaved);
     if (curves_[active->index].size() > before) grown.push_back(name);
     unsaved.clear();
+    stored.clear();
   }
   // Decided on what is stored, so a stop always has its evidence in the store. Kill() may end a
   // job at once, so active_ is looked up again for each.
@@ -544,15 +501,28 @@ void ExperimentRunner::Impl::FlushObservations() {
 void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& result) {
   auto it = active_.find(name);
   if (it == active_.end()) return;
+  // Completed on a later turn: the collector may still be finishing (and must not be destroyed
+  // inside its own Finish).
+  it->second->collector->Finish(result, [weak = weak_from_this(), name, result] {
+    auto self = weak.lock();
+    if (!self) return;
+    asio::post(self->io_, [weak, name, result] {
+      if (auto self = weak.lock()) self->Complete(name, result);
+    });
+  });
+}
+
+void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& result) {
+  auto it = active_.find(name);
+  if (it == active_.end()) return;
   std::unique_ptr<Active> active = std::move(it->second);
   active_.erase(it);
   Trial& trial = trials_[active->index];
-  if (active->file) active->file->Finish();  // what the trial wrote last
   Timestamp now = clock_.Now();
-
-  active->metrics->Finish(now);
-  ExtendCurve(active->index, active->metrics->unsaved());
-  trial.metrics = active->metrics->summaries();
+  TrialMetrics& metrics = active->collector->metrics();
+  ExtendCurve(active->index, metrics.stored_elsewhere());
+  ExtendCurve(active->index, metrics.unsaved());
+  trial.metrics = metrics.summaries();
   trial.objective = ObjectiveValue(trial.metrics, *experiment_.spec.objective);
   trial.completed_at = now;
 
@@ -589,12 +559,7 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
       } else {
         trial.status = TrialStatus::kMetricsUnavailable;
         trial.reason = trial_reason::kMetricsUnavailable;
-        trial.message = active->file && !active->file->appeared()
-                            ? "exited 0, but the metrics file " + active->collector_path->declared +
-                                  " (this trial's copy: " + active->collector_path->local +
-                                  ") never appeared"
-                            : "exited 0 without reporting the objective metric \"" +
-                                  experiment_.spec.objective->objective_metric_name + "\"";
+        trial.message = active->collector->MissingObjectiveMessage();
       }
     } else {
       trial.status = TrialStatus::kFailed;
@@ -603,7 +568,7 @@ void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& re
     }
   }
   try {
-    SaveTrial(trial, previous, active->metrics->unsaved());
+    SaveTrial(trial, previous, metrics.unsaved());
   } catch (const Error& e) {
     Abort(e.what());
     return;

@@ -34,6 +34,7 @@
 #include "api/experiment_status.h"
 #include "common/clock.h"
 #include "controller/executor.h"
+#include "controller/trial_collector.h"
 #include "db/store.h"
 #include "suggestion/algorithm.h"
 #include "suggestion/early_stopping.h"
@@ -47,9 +48,12 @@ namespace tuneup {
 struct RunnerOptions {
   std::string workdir;       // absolute; trials run in <workdir>/trials/<trial name>/
   std::string manifest_dir;  // absolute; relative workingDirs resolve here
-  size_t max_line_bytes = 1 << 20;
-  // How often a File collector's file is looked at while its trial runs.
-  std::chrono::milliseconds file_poll_interval{200};
+  // Where the store is (TUNEUP_DB for trials that report by themselves, `tuneup report`).
+  std::string store_location;
+  // The tuneup binary (TUNEUP_BINARY), so that trials can run `$TUNEUP_BINARY report`.
+  std::string tuneup_binary;
+  // Limits and timings of the metrics collectors (controller/trial_collector.h).
+  CollectorOptions collector;
 };
 
 // Progress, for whoever is watching (the CLI's progress line, tests). Called on the loop thread.

@@ -119,6 +119,56 @@ std::vector<std::string> StringList(const Json& container, const char* key) {
   return values;
 }
 
+// The variables tuneup gives every process of a trial (see RenderTrialJob).
+std::vector<std::pair<std::string, std::string>> TuneupEnv(const RenderRequest& request) {
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"TUNEUP_TRIAL_DIR", request.trial_dir},
+      {"TUNEUP_TRIAL_NAME", request.trial_name},
+      {"TUNEUP_EXPERIMENT_NAME", request.experiment->metadata.name},
+      {"KATIB_TRIAL_NAME", request.trial_name},
+      {"PYTHONUNBUFFERED", "1"}};
+  if (!request.checkpoint_dir.empty())
+    env.emplace_back("TUNEUP_CHECKPOINT_DIR", request.checkpoint_dir);
+  if (!request.resume_from.empty()) env.emplace_back("TUNEUP_RESUME_FROM", request.resume_from);
+  if (!request.store.empty()) env.emplace_back("TUNEUP_DB", request.store);
+  if (!request.tuneup_binary.empty()) env.emplace_back("TUNEUP_BINARY", request.tuneup_binary);
+  if (request.max_observations > 0)
+    env.emplace_back("TUNEUP_MAX_OBSERVATIONS", std::to_string(request.max_observations));
+  return env;
+}
+
+// Appends the container's env to job.env and sets argv (command + args) and the working
+// directory, substituting `parameters` and expanding $(VAR) as the kubelet does.
+void FillFromContainer(const Json& container, const Values& parameters,
+                       const RenderRequest& request, TrialJob& job) {
+  Values env;  // the container's variables defined so far, for $(VAR) expansion
+  if (auto list = container.find("env"); list != container.end() && list->is_array()) {
+    for (const auto& var : *list) {
+      if (!var.is_object() || !var.contains("name") || !var["name"].is_string()) continue;
+      std::string name = var["name"].get<std::string>();
+      std::string value = Substitute(var.value("value", ""), parameters, &env);
+      env[name] = value;
+      job.env.emplace_back(name, value);
+    }
+  }
+  for (const auto& item : StringList(container, "command")) {
+    job.argv.push_back(Substitute(item, parameters, &env));
+  }
+  for (const auto& item : StringList(container, "args")) {
+    job.argv.push_back(Substitute(item, parameters, &env));
+  }
+  std::string working_dir = Substitute(container.value("workingDir", ""), parameters, &env);
+  namespace fs = std::filesystem;
+  if (working_dir.empty()) {
+    job.working_dir = request.trial_dir;
+  } else if (fs::path(working_dir).is_absolute()) {
+    job.working_dir = fs::path(working_dir).lexically_normal().string();
+  } else {
+    job.working_dir = (fs::path(request.manifest_dir) / working_dir).lexically_normal().string();
+  }
+  if (job.working_dir.size() > 1 && job.working_dir.back() == '/') job.working_dir.pop_back();
+}
+
 }  // namespace
 
 TrialJob RenderTrialJob(const RenderRequest& request) {
@@ -148,42 +198,25 @@ TrialJob RenderTrialJob(const RenderRequest& request) {
   }
   job.image = container->value("image", "");
 
-  job.env = {{"TUNEUP_TRIAL_DIR", request.trial_dir},
-             {"TUNEUP_TRIAL_NAME", request.trial_name},
-             {"TUNEUP_EXPERIMENT_NAME", experiment.metadata.name},
-             {"KATIB_TRIAL_NAME", request.trial_name},
-             {"PYTHONUNBUFFERED", "1"}};
-  if (!request.checkpoint_dir.empty())
-    job.env.emplace_back("TUNEUP_CHECKPOINT_DIR", request.checkpoint_dir);
-  if (!request.resume_from.empty()) job.env.emplace_back("TUNEUP_RESUME_FROM", request.resume_from);
-  Values env;  // the container's variables defined so far, for $(VAR) expansion
-  if (auto list = container->find("env"); list != container->end() && list->is_array()) {
-    for (const auto& var : *list) {
-      if (!var.is_object() || !var.contains("name") || !var["name"].is_string()) continue;
-      std::string name = var["name"].get<std::string>();
-      std::string value = Substitute(var.value("value", ""), parameters, &env);
-      env[name] = value;
-      job.env.emplace_back(name, value);
-    }
-  }
-  for (const auto& item : StringList(*container, "command")) {
-    job.argv.push_back(Substitute(item, parameters, &env));
-  }
-  for (const auto& item : StringList(*container, "args")) {
-    job.argv.push_back(Substitute(item, parameters, &env));
-  }
+  job.env = TuneupEnv(request);
+  FillFromContainer(*container, parameters, request, job);
   if (job.argv.empty()) Fail("the primary container has no command");
+  return job;
+}
 
-  std::string working_dir = Substitute(container->value("workingDir", ""), parameters, &env);
-  namespace fs = std::filesystem;
-  if (working_dir.empty()) {
-    job.working_dir = request.trial_dir;
-  } else if (fs::path(working_dir).is_absolute()) {
-    job.working_dir = fs::path(working_dir).lexically_normal().string();
-  } else {
-    job.working_dir = (fs::path(request.manifest_dir) / working_dir).lexically_normal().string();
+TrialJob RenderCustomCollectorJob(const RenderRequest& request, const Json& container) {
+  TrialJob job;
+  job.experiment = request.experiment->metadata.name;
+  job.trial = request.trial_name + kCustomCollectorSuffix;
+  job.trial_dir = (std::filesystem::path(request.trial_dir) / "custom-collector").string();
+  job.image = container.value("image", "");
+  job.rendered_spec = container;
+  job.env = TuneupEnv(request);
+  FillFromContainer(container, Values{}, request, job);
+  if (job.argv.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "spec.metricsCollectorSpec.collector.customCollector: no command to run");
   }
-  if (job.working_dir.size() > 1 && job.working_dir.back() == '/') job.working_dir.pop_back();
   return job;
 }
 

@@ -1,6 +1,7 @@
 // Turning an experiment's trialTemplate and one assignment into the job of a trial.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "api/experiment.h"
@@ -19,6 +20,12 @@ struct RenderRequest {
   // whose checkpoint this one starts from, TUNEUP_RESUME_FROM.
   std::string checkpoint_dir = {};
   std::string resume_from = {};
+  // Optional, for trials that report by themselves (`$TUNEUP_BINARY report loss=0.3`): the
+  // store's location (TUNEUP_DB), the observation limit per trial (TUNEUP_MAX_OBSERVATIONS) and
+  // the tuneup binary running the experiment (TUNEUP_BINARY).
+  std::string store = {};
+  int64_t max_observations = 0;
+  std::string tuneup_binary = {};
 };
 
 // Renders the trial template of a batch/v1 Job for one trial, as Katib does:
@@ -32,9 +39,21 @@ struct RenderRequest {
 // of one argv element. The job's argv is the primary container's command + args, its env the
 // container's env after TUNEUP_TRIAL_DIR, TUNEUP_TRIAL_NAME, TUNEUP_EXPERIMENT_NAME,
 // KATIB_TRIAL_NAME, PYTHONUNBUFFERED=1 (so Python trainers report metrics as they go) and, when
-// set in the request, TUNEUP_CHECKPOINT_DIR and TUNEUP_RESUME_FROM.
+// set in the request, TUNEUP_CHECKPOINT_DIR, TUNEUP_RESUME_FROM, TUNEUP_DB,
+// TUNEUP_MAX_OBSERVATIONS and TUNEUP_BINARY.
 // Throws Error(kInvalidArgument) when the template cannot be rendered (a reference with no
 // value, no primary container, no command).
 TrialJob RenderTrialJob(const RenderRequest& request);
+
+// The name of the job of a trial's Custom metrics collector: the trial's name and this suffix.
+inline constexpr const char* kCustomCollectorSuffix = "/custom-collector";
+
+// The job of the Custom metrics collector (metricsCollectorSpec.collector.customCollector, a
+// Kubernetes container) that runs beside the trial of `request`: command + args with $(VAR)
+// expanded from its own env (trial parameters are not substituted: in Katib the collector is
+// not part of the trial template), tuneup's variables as for the trial followed by the
+// container's env, the container's workingDir or else the trial's directory, and its own output
+// directory <trial dir>/custom-collector. Throws Error(kInvalidArgument) when it has no command.
+TrialJob RenderCustomCollectorJob(const RenderRequest& request, const Json& container);
 
 }  // namespace tuneup

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -46,6 +47,13 @@ std::vector<std::vector<std::string>> ResultRows(const std::string& out, const s
     }
   }
   return rows;
+}
+
+double Highest(const std::vector<Observation>& observations) {
+  double highest = -std::numeric_limits<double>::infinity();
+  for (const auto& o : observations)
+    highest = std::max(highest, o.value);
+  return highest;
 }
 
 // The argv and options of `tuneup run examples/MANIFEST` with a work directory inside `dir`.
@@ -111,11 +119,30 @@ TEST(E2eExamplesTest, DigitsNetworkReportingThroughAJsonMetricsFile) {
     auto accuracy = store.GetObservations(trial.name, "accuracy", std::nullopt);
     ASSERT_EQ(accuracy.size(), 25u) << trial.name;  // strings, as Katib writes them
     EXPECT_EQ(store.GetObservations(trial.name, "loss", std::nullopt).size(), 25u);  // numbers
-    double best = 0;
-    for (const auto& o : accuracy)
-      best = std::max(best, o.value);
     ASSERT_TRUE(trial.objective);
-    EXPECT_EQ(*trial.objective, best) << trial.name;  // maximize: Katib's default strategy max
+    EXPECT_EQ(*trial.objective, Highest(accuracy))
+        << trial.name;  // maximize: Katib's default strategy max
+  }
+}
+
+TEST(E2eExamplesTest, DigitsNetworkPushingItsOwnMetrics) {
+  testing::TempDir dir;
+  ProcessResult result = RunExample(dir, "digits-mlp/push.yaml");
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "6 trials: 6 Succeeded")) << result.out;
+  SqliteStore store(dir.Join("work/tuneup.db"));
+  for (const auto& trial : store.ListTrials("digits-mlp-push")) {
+    // Nothing printed: every value came through `tuneup report`, one call per epoch.
+    EXPECT_EQ(testing::ReadFile(dir.Join("work/trials/" + trial.name + "/stdout.log")), "")
+        << trial.name;
+    auto accuracy = store.GetObservations(trial.name, "accuracy", std::nullopt);
+    ASSERT_EQ(accuracy.size(), 25u) << trial.name;
+    auto loss = store.GetObservations(trial.name, "loss", std::nullopt);
+    ASSERT_EQ(loss.size(), 25u) << trial.name;
+    for (size_t i = 0; i < loss.size(); ++i)
+      EXPECT_EQ(loss[i].time, accuracy[i].time) << "one report per epoch holds both";
+    ASSERT_TRUE(trial.objective);
+    EXPECT_EQ(*trial.objective, Highest(accuracy)) << trial.name;
   }
 }
 

@@ -19,6 +19,7 @@
 
 #include "common/text.h"
 #include "db/sqlite_store.h"
+#include "tests/support/e2e_run.h"
 #include "tests/support/process.h"
 #include "tests/support/test_support.h"
 
@@ -30,31 +31,10 @@ using namespace std::chrono_literals;
 using testing::ProcessResult;
 using testing::ReadFile;
 using Clock = std::chrono::steady_clock;
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-// A YAML double-quoted scalar holding exactly `value`.
-std::string YamlQuote(const std::string& value) {
-  std::string quoted = "\"";
-  for (char c : value) {
-    switch (c) {
-      case '"':
-        quoted += "\\\"";
-        break;
-      case '\\':
-        quoted += "\\\\";
-        break;
-      case '\n':
-        quoted += "\\n";
-        break;
-      default:
-        quoted += c;
-    }
-  }
-  return quoted + "\"";
-}
+using testing::Contains;
+using testing::E2eRunTest;
+using testing::Manifest;
+using testing::YamlQuote;
 
 // Digits no other test run on this machine uses (fixed width, so one never starts another).
 std::string UniqueDigits() {
@@ -63,130 +43,6 @@ std::string UniqueDigits() {
                 static_cast<long long>(Clock::now().time_since_epoch().count() % 1'000'000'000));
   return digits;
 }
-
-struct Manifest {
-  std::string name = "e2e";
-  std::string algorithm = "random";
-  std::string type = "minimize";
-  std::optional<std::string> goal;
-  int parallel = 3;
-  std::optional<int> max_trials = 12;
-  std::optional<int> max_failed;
-  // Items of spec.parameters and spec.trialTemplate.trialParameters.
-  std::string parameters = R"(    - name: x
-      parameterType: double
-      feasibleSpace: {min: "0", max: "1"}
-)";
-  std::string trial_parameters = "      - {name: x, reference: x}\n";
-  std::vector<std::string> command = {"./trial.sh", "${trialParameters.x}"};
-  std::string collector;  // a spec.metricsCollectorSpec block, indented under spec
-};
-
-std::string Yaml(const Manifest& m) {
-  std::string yaml =
-      "apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata:\n  name: " + m.name +
-      "\nspec:\n  objective:\n    type: " + m.type + "\n";
-  if (m.goal) yaml += "    goal: " + *m.goal + "\n";
-  yaml += "    objectiveMetricName: loss\n  algorithm:\n    algorithmName: " + m.algorithm + "\n";
-  if (m.algorithm == "random") {
-    yaml += "    algorithmSettings:\n      - {name: random_state, value: \"7\"}\n";
-  }
-  yaml += "  parallelTrialCount: " + std::to_string(m.parallel) + "\n";
-  if (m.max_trials) yaml += "  maxTrialCount: " + std::to_string(*m.max_trials) + "\n";
-  if (m.max_failed) yaml += "  maxFailedTrialCount: " + std::to_string(*m.max_failed) + "\n";
-  yaml += m.collector;
-  yaml += "  parameters:\n" + m.parameters;
-  yaml += R"(  trialTemplate:
-    primaryContainerName: main
-    trialParameters:
-)" + m.trial_parameters;
-  yaml += R"(    trialSpec:
-      apiVersion: batch/v1
-      kind: Job
-      spec:
-        template:
-          spec:
-            containers:
-              - name: main
-                image: docker.io/library/busybox
-                workingDir: .
-                command: [)";
-  for (size_t i = 0; i < m.command.size(); ++i) {
-    yaml += (i ? ", " : "") + YamlQuote(m.command[i]);
-  }
-  yaml += "]\n            restartPolicy: Never\n";
-  return yaml;
-}
-
-class E2eRunTest : public ::testing::Test {
- protected:
-  E2eRunTest() {
-    // A trial that went wrong (a value given to a shell) would run `rm -rf ~`: point HOME at a
-    // throwaway directory for tuneup and its trials.
-    fs::create_directories(dir_.Join("home"));
-  }
-
-  testing::ProcessOptions Options() const {
-    testing::ProcessOptions options;
-    options.working_dir = dir_.path().string();
-    options.env = {{"HOME", dir_.Join("home")}};
-    return options;
-  }
-
-  std::vector<std::string> Argv(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv = {testing::TuneupBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return argv;
-  }
-
-  // `tuneup ARGS...`, in the test directory.
-  ProcessResult Tuneup(const std::vector<std::string>& args) {
-    ProcessResult result = testing::RunProcess(Argv(args), Options());
-    EXPECT_FALSE(result.timed_out) << result.Describe();
-    return result;
-  }
-
-  // `tuneup run experiment.yaml --workdir work ...`.
-  std::vector<std::string> RunArgs(const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> args = {"run", manifest_path(), "--workdir", workdir()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return args;
-  }
-  ProcessResult Run(const std::vector<std::string>& extra = {}) { return Tuneup(RunArgs(extra)); }
-
-  void WriteManifest(const Manifest& manifest) {
-    dir_.WriteFile("experiment.yaml", Yaml(manifest));
-  }
-  void WriteTrial(const std::string& body) {
-    dir_.WriteFile("trial.sh", "#!/bin/sh\n" + body, /*executable=*/true);
-  }
-
-  std::string manifest_path() const { return dir_.Join("experiment.yaml"); }
-  std::string workdir() const { return dir_.Join("work"); }
-  std::string trial_dir(const std::string& trial) const { return workdir() + "/trials/" + trial; }
-
-  // Names of the directories under trials/, sorted.
-  std::vector<std::string> TrialDirs() const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(workdir() + "/trials", ec)) {
-      if (entry.is_directory()) names.push_back(entry.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-  // The file `name` of every trial directory (attempt directories excluded), by trial.
-  std::map<std::string, std::string> TrialFiles(const std::string& name) const {
-    std::map<std::string, std::string> files;
-    for (const auto& trial : TrialDirs()) {
-      if (!Contains(trial, ".attempt-")) files[trial] = ReadFile(trial_dir(trial) + "/" + name);
-    }
-    return files;
-  }
-
-  testing::TempDir dir_;
-};
 
 std::vector<std::string> Names(const std::string& experiment, int count) {
   std::vector<std::string> names;

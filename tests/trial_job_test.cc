@@ -56,6 +56,10 @@ TrialJob Render(const Experiment& experiment, const Assignment& assignment,
   return RenderTrialJob(request);
 }
 
+std::map<std::string, std::string> EnvOf(const TrialJob& job) {
+  return {job.env.begin(), job.env.end()};
+}
+
 const std::string kBasicContainer = R"y(              - name: main
                 image: python:3.11
                 command: ["python3", "train.py"]
@@ -170,10 +174,59 @@ TEST(TrialJobTest, CheckpointVariablesComeFromTheRequest) {
                         &assignment,  "/work/trials/render-0002",
                         "/manifests", "/work/trials/render-0002/checkpoint",
                         "render-0001"};
-  TrialJob job = RenderTrialJob(request);
-  std::map<std::string, std::string> env(job.env.begin(), job.env.end());
+  std::map<std::string, std::string> env = EnvOf(RenderTrialJob(request));
   EXPECT_EQ(env.at("TUNEUP_CHECKPOINT_DIR"), "/work/trials/render-0002/checkpoint");
   EXPECT_EQ(env.at("TUNEUP_RESUME_FROM"), "render-0001");
+}
+
+TEST(TrialJobTest, ReportingVariablesComeFromTheRequest) {
+  Experiment experiment = Load(kBasicContainer);
+  Assignment assignment = {{"lr", "0.05"}, {"opt", "sgd"}};
+  RenderRequest request{&experiment, "render-0001", &assignment, "/work/trials/render-0001",
+                        "/manifests"};
+  std::map<std::string, std::string> plain = EnvOf(RenderTrialJob(request));
+  EXPECT_FALSE(plain.count("TUNEUP_DB"));
+  EXPECT_FALSE(plain.count("TUNEUP_MAX_OBSERVATIONS"));
+  EXPECT_FALSE(plain.count("TUNEUP_BINARY"));
+  request.store = "/work/tuneup.db";
+  request.max_observations = 500;
+  request.tuneup_binary = "/opt/tuneup/bin/tuneup";
+  std::map<std::string, std::string> env = EnvOf(RenderTrialJob(request));
+  EXPECT_EQ(env.at("TUNEUP_DB"), "/work/tuneup.db");
+  EXPECT_EQ(env.at("TUNEUP_BINARY"), "/opt/tuneup/bin/tuneup");
+  EXPECT_EQ(env.at("TUNEUP_MAX_OBSERVATIONS"), "500");
+}
+
+TEST(TrialJobTest, CustomCollectorJobRunsBesideTheTrial) {
+  Experiment experiment = Load(kBasicContainer);
+  Assignment assignment = {{"lr", "0.05"}, {"opt", "sgd"}};
+  RenderRequest request{&experiment, "render-0001", &assignment, "/work/trials/render-0001",
+                        "/manifests"};
+  request.store = "/work/tuneup.db";
+  Json container = Json::parse(R"j({
+    "name": "collector", "image": "ghcr.io/x/collector:latest",
+    "command": ["python3", "collect.py"],
+    "args": ["-m", "$(METRIC)", "--lr=${trialParameters.learningRate}", "$$(METRIC)"],
+    "env": [{"name": "METRIC", "value": "loss"}]
+  })j");
+  TrialJob job = RenderCustomCollectorJob(request, container);
+  EXPECT_EQ(job.trial, "render-0001/custom-collector");
+  EXPECT_EQ(job.trial_dir, "/work/trials/render-0001/custom-collector");
+  EXPECT_EQ(job.working_dir, "/work/trials/render-0001");
+  EXPECT_EQ(job.image, "ghcr.io/x/collector:latest");
+  // $(VAR) expands as in a pod; trial parameters belong to the trial template only.
+  EXPECT_EQ(job.argv,
+            (std::vector<std::string>{"python3", "collect.py", "-m", "loss",
+                                      "--lr=${trialParameters.learningRate}", "$(METRIC)"}));
+  std::map<std::string, std::string> env = EnvOf(job);
+  EXPECT_EQ(env.at("KATIB_TRIAL_NAME"), "render-0001");
+  EXPECT_EQ(env.at("TUNEUP_TRIAL_DIR"), "/work/trials/render-0001");
+  EXPECT_EQ(env.at("TUNEUP_DB"), "/work/tuneup.db");
+  EXPECT_EQ(env.at("METRIC"), "loss");
+
+  container.erase("command");
+  container.erase("args");
+  EXPECT_THROW(RenderCustomCollectorJob(request, container), Error);
 }
 
 TEST(TrialJobTest, KubernetesVariableReferencesExpandButNotInsideValues) {

@@ -16,7 +16,9 @@ import argparse
 import json
 import os
 import pickle
+import subprocess
 import sys
+import time
 import warnings
 from datetime import datetime, timezone
 
@@ -53,6 +55,23 @@ def save_checkpoint(directory, hyperparameters, epoch, model):
     os.replace(path + ".tmp", path)
 
 
+def report(**metrics: float) -> None:
+    """Stores metrics of this trial directly (collector kind Push): tuneup gives every trial the
+    binary that runs it (TUNEUP_BINARY) and the trial's name and store (KATIB_TRIAL_NAME,
+    TUNEUP_DB), which `tuneup report` reads. An argv list, never a shell command line."""
+    binary = os.environ.get("TUNEUP_BINARY", "tuneup")
+    arguments = [f"{name}={float(value)!r}" for name, value in metrics.items()]
+    subprocess.run([binary, "report", *arguments], check=True)
+
+
+def serve_gauges(port: int) -> dict:
+    """Starts a Prometheus endpoint (Debian's python3-prometheus-client) on this machine."""
+    from prometheus_client import Gauge, start_http_server
+    start_http_server(port, addr="127.0.0.1")
+    return {"loss": Gauge("loss", "validation log-loss of the last epoch"),
+            "accuracy": Gauge("accuracy", "validation accuracy of the last epoch")}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lr", type=float, required=True, help="initial learning rate")
@@ -63,6 +82,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--metrics-file", help="also append each epoch's metrics to this file as a "
                         "JSON object per line (Katib's File collector, format JSON)")
+    parser.add_argument("--push", action="store_true",
+                        help="report each epoch's metrics with `tuneup report` (Katib's Push "
+                        "collector) instead of printing them")
+    parser.add_argument("--prometheus-port", type=int,
+                        help="serve each epoch's metrics as Prometheus gauges on this port "
+                        "(Katib's PrometheusMetric collector) instead of printing them")
     args = parser.parse_args()
 
     digits = load_digits()
@@ -87,6 +112,7 @@ def main() -> int:
     else:
         source = os.environ.get("TUNEUP_RESUME_FROM", "an earlier run")
         print(f"resuming after epoch {done} from the checkpoint of {source}", file=sys.stderr)
+    gauges = serve_gauges(args.prometheus_port) if args.prometheus_port else None
     warnings.simplefilter("ignore", ConvergenceWarning)
     for epoch in range(done + 1, args.epochs + 1):
         model.partial_fit(x_train, y_train, classes=classes)
@@ -96,7 +122,13 @@ def main() -> int:
         if not np.isfinite(loss):
             print(f"epoch={epoch} diverged", file=sys.stderr)
             return 1
-        print(f"epoch={epoch} loss={loss:.6f} accuracy={accuracy:.6f}", flush=True)
+        if args.push:
+            report(loss=loss, accuracy=accuracy)
+        elif gauges:
+            gauges["loss"].set(loss)
+            gauges["accuracy"].set(accuracy)
+        else:
+            print(f"epoch={epoch} loss={loss:.6f} accuracy={accuracy:.6f}", flush=True)
         if args.metrics_file:
             # Katib's JSON collector wants values as strings; tuneup takes numbers too.
             record = {"epoch": epoch, "loss": loss, "accuracy": f"{accuracy:.6f}",
@@ -105,6 +137,10 @@ def main() -> int:
                 f.write(json.dumps(record) + "\n")
         if checkpoints:
             save_checkpoint(checkpoints, hyperparameters, epoch, model)
+    if gauges:
+        # A scraper reads the endpoint every so often: keep serving a moment so that it sees the
+        # last epoch's values before the process (and the server with it) ends.
+        time.sleep(1.5)
     return 0
 
 
