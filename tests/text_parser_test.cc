@@ -125,6 +125,7 @@ TEST(TextParserTest, DuplicateMetricNamesReportOnce) {
 
 TEST(TextParserTest, ManyMetricNames) {
   std::vector<std::string> names;
+  names.reserve(20);
   for (int i = 0; i < 20; ++i)
     names.push_back("m" + std::to_string(i));
   EXPECT_THAT(ParseAll("m13=1 m7=2 zz=3 m20=4 m0=5\n", names),
@@ -290,7 +291,7 @@ long MaxRssKilobytes() {
 TEST(TextParserTest, MemoryStaysBoundedWithoutNewlines) {
   long rss_before = MaxRssKilobytes();
   Harness harness({"loss"});
-  std::string chunk(64 * 1024, 'z');
+  std::string chunk(size_t{64} * 1024, 'z');
   chunk[100] = '=';  // not a metric: just bytes to carry along
   for (size_t fed = 0; fed < 50'000'000; fed += chunk.size())
     harness.Feed(chunk);
