@@ -14,7 +14,7 @@ std::string TrainingLog(size_t bytes);
 
 // A metrics file in the File collector's JSON format of at least `bytes` bytes, one object per
 // line as examples/digits-mlp/train.py --metrics-file writes it (Python's json.dumps):
-//   {"epoch": 7, "loss": 0.8391331232371795, "accuracy": "0.706250",
+//   {"epoch": 7, "loss": 2.030099667498336, "accuracy": "0.106973",
 //    "timestamp": "2026-11-23T08:32:07.000007+00:00"}
 // loss a number, accuracy a string, the timestamp an RFC 3339 time one second apart per line.
 std::string MetricsJsonLines(size_t bytes);
