@@ -2,11 +2,12 @@
 tables (tuneup's tree from the run's "meta" line, load and wall time from its "phase" lines)."""
 
 
-def tree_line(meta):
-    """The commit and uncommitted state of tuneup's tree when the run started."""
+def tree_line(meta, folder="suggestion"):
+    """The commit and uncommitted state of tuneup's tree when the run started; `folder` is the
+    part of the tree the benchmark measures (meta's "tuneup_<folder>_modified_files")."""
     return (f"tuneup commit {meta.get('tuneup_commit')} (modified tracked files in the work"
-            f" tree: {meta.get('tuneup_tree_modified_files')}, of them in suggestion/:"
-            f" {meta.get('tuneup_suggestion_modified_files')}; diff sha1"
+            f" tree: {meta.get('tuneup_tree_modified_files')}, of them in {folder}/:"
+            f" {meta.get(f'tuneup_{folder}_modified_files')}; diff sha1"
             f" {meta.get('tuneup_uncommitted_diff_sha1')}), started {meta.get('started')}")
 
 

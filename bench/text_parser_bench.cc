@@ -7,30 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "bench/metrics_inputs.h"
 #include "metrics-collector/text_parser.h"
 
 namespace tuneup {
 namespace {
-
-// ~80-byte lines, one in ten with metrics, as a Keras/PyTorch loop prints them.
-std::string TrainingLog(size_t bytes) {
-  std::string log;
-  for (int i = 0; log.size() < bytes; ++i) {
-    std::string line;
-    if (i % 10 == 9) {
-      line = "2026-11-23T08:32:00Z epoch=" + std::to_string(i / 10) + " step=" + std::to_string(i) +
-             " loss=0." + std::to_string(1000 + i % 8999) + " accuracy=0." +
-             std::to_string(5000 + i % 4999);
-    } else {
-      line = "INFO:root:batch " + std::to_string(i) +
-             "/100000 processed, data loader queue depth 12, lr warmup phase";
-    }
-    line.resize(79, ' ');
-    log += line;
-    log += '\n';
-  }
-  return log;
-}
 
 // One 1 MB line without '=' (under the 1 MiB cap, so it is scanned, not skipped).
 std::string LongLineWithoutEquals() {
@@ -53,9 +34,10 @@ std::string LongLineOfPairs() {
   return line;
 }
 
-void Run(benchmark::State& state, const std::string& input, std::vector<std::string> filters) {
+void Run(benchmark::State& state, const std::string& input,
+         const std::vector<std::string>& filters) {
   const Timestamp now = Timestamp(std::chrono::seconds(1'700'000'000));
-  constexpr size_t kChunk = 64 * 1024;  // what a pipe read delivers
+  constexpr size_t kChunk = size_t{64} * 1024;  // what a pipe read delivers
   size_t observations = 0;
   for (auto _ : state) {
     TextParserOptions options;
@@ -78,7 +60,7 @@ void Run(benchmark::State& state, const std::string& input, std::vector<std::str
 }
 
 const std::string& Log() {
-  static const std::string log = TrainingLog(8 << 20);
+  static const std::string log = bench::TrainingLog(8 << 20);
   return log;
 }
 

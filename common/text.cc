@@ -1,6 +1,7 @@
 #include "common/text.h"
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -170,14 +171,12 @@ std::optional<Timestamp> ParseRfc3339(std::string_view text) {
     return std::nullopt;
   }
   if (pos != text.size()) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = *year - 1900;
-  tm.tm_mon = *month - 1;
-  tm.tm_mday = *day;
-  tm.tm_hour = *hour;
-  tm.tm_min = *minute;
-  tm.tm_sec = *second;
-  int64_t seconds = static_cast<int64_t>(timegm(&tm)) - offset_seconds;
+  // Calendar arithmetic as timegm's (a day past the month's end and second 60 carry over) without
+  // its time-zone machinery, which cost more than the rest of parsing a metrics line.
+  using namespace std::chrono;
+  const sys_days date = sys_days(std::chrono::year(*year) / *month / 1) + days(*day - 1);
+  const sys_seconds time = date + hours(*hour) + minutes(*minute) + std::chrono::seconds(*second);
+  const int64_t seconds = time.time_since_epoch().count() - offset_seconds;
   return FromUnixMicros(seconds * 1'000'000 + micros);
 }
 

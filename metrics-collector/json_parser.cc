@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/text.h"
+#include "metrics-collector/flat_json.h"
 #include "metrics-collector/line_reader.h"
 
 namespace tuneup {
@@ -24,18 +25,49 @@ struct Reported {
   std::optional<double> value;  // nullopt: not a finite number (warned)
 };
 
-// Reads one line's top-level fields, building nothing for the fields it ignores.
+// Reads one line's top-level fields, building nothing for the fields it ignores: from nlohmann's
+// SAX parser, or from ParseFlatJsonObject's fields (Replay) with the same events.
 class LineHandler final : public nlohmann::json_sax<nlohmann::json> {
  public:
   using Base = nlohmann::json_sax<nlohmann::json>;
 
-  // `nulls_were_non_finite`: the line's NaN and Infinity literals were replaced by null.
-  LineHandler(const std::vector<std::string>& names, const std::string& line_prefix,
-              WarningLimiter& warnings, bool nulls_were_non_finite = false)
+  // `lines` names the line in warnings. `reported` receives the line's metrics (cleared first;
+  // the parser's, so that its capacity serves every line). `nulls_were_non_finite`: the line's
+  // NaN and Infinity literals were replaced by null.
+  LineHandler(const std::vector<std::string>& names, const LineReader& lines,
+              WarningLimiter& warnings, std::vector<Reported>& reported,
+              bool nulls_were_non_finite = false)
       : names_(names),
-        prefix_(line_prefix),
+        lines_(lines),
         warnings_(warnings),
-        nulls_were_non_finite_(nulls_were_non_finite) {}
+        nulls_were_non_finite_(nulls_were_non_finite),
+        reported_(reported) {
+    reported_.clear();
+  }
+
+  // Sends the events nlohmann's SAX parser would send for the line ParseFlatJsonObject read.
+  void Replay(const std::vector<FlatJsonField>& fields) {
+    start_object(fields.size());
+    for (const auto& field : fields) {
+      Key(field.key);
+      switch (field.kind) {
+        case FlatJsonField::Kind::kString:
+          String(field.text);
+          break;
+        case FlatJsonField::Kind::kNumber:
+          Number(field.number);
+          break;
+        case FlatJsonField::Kind::kTrue:
+        case FlatJsonField::Kind::kFalse:
+          boolean(field.kind == FlatJsonField::Kind::kTrue);
+          break;
+        case FlatJsonField::Kind::kNull:
+          null();
+          break;
+      }
+    }
+    end_object();
+  }
 
   bool null() override {
     if (nulls_were_non_finite_ && depth_ == 1 && current_ != nullptr) {
@@ -53,7 +85,46 @@ class LineHandler final : public nlohmann::json_sax<nlohmann::json> {
     return Number(static_cast<double>(value));
   }
   bool number_float(number_float_t value, const string_t&) override { return Number(value); }
-  bool string(string_t& value) override {
+  bool string(string_t& value) override { return String(value); }
+  bool binary(binary_t&) override { return Scalar("binary"); }
+  bool start_object(std::size_t) override { return Open("an object"); }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override {
+    if (depth_ == 0) {
+      top_level_object_ = false;
+      return false;
+    }
+    return Open("an array");
+  }
+  bool end_array() override { return Close(); }
+  bool key(string_t& key) override { return Key(key); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    error_ = e.what();
+    return false;
+  }
+
+  bool top_level_object() const { return top_level_object_; }
+  const std::string& error() const { return error_; }
+  const std::vector<Reported>& reported() const { return reported_; }
+  const std::optional<Timestamp>& timestamp() const { return timestamp_; }
+
+ private:
+  static std::optional<Timestamp> ParseTimestamp(std::string_view text) {
+    if (auto time = ParseRfc3339(text)) return time;
+    return ParseRfc3339(std::string(text) + "Z");  // no zone: UTC
+  }
+
+  bool Key(std::string_view key) {
+    if (depth_ != 1) return true;
+    current_ = nullptr;
+    in_timestamp_ = key == kTimestampField;
+    for (const auto& name : names_) {
+      if (name == key) current_ = &name;
+    }
+    return true;
+  }
+
+  bool String(std::string_view value) {
     if (depth_ == 0) return Scalar("");
     if (depth_ != 1) return true;
     if (in_timestamp_) {
@@ -70,41 +141,6 @@ class LineHandler final : public nlohmann::json_sax<nlohmann::json> {
     }
     Take(parsed);
     return true;
-  }
-  bool binary(binary_t&) override { return Scalar("binary"); }
-  bool start_object(std::size_t) override { return Open("an object"); }
-  bool end_object() override { return Close(); }
-  bool start_array(std::size_t) override {
-    if (depth_ == 0) {
-      top_level_object_ = false;
-      return false;
-    }
-    return Open("an array");
-  }
-  bool end_array() override { return Close(); }
-  bool key(string_t& key) override {
-    if (depth_ != 1) return true;
-    current_ = nullptr;
-    in_timestamp_ = key == kTimestampField;
-    for (const auto& name : names_) {
-      if (name == key) current_ = &name;
-    }
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    error_ = e.what();
-    return false;
-  }
-
-  bool top_level_object() const { return top_level_object_; }
-  const std::string& error() const { return error_; }
-  const std::vector<Reported>& reported() const { return reported_; }
-  const std::optional<Timestamp>& timestamp() const { return timestamp_; }
-
- private:
-  static std::optional<Timestamp> ParseTimestamp(const std::string& text) {
-    if (auto time = ParseRfc3339(text)) return time;
-    return ParseRfc3339(text + "Z");  // no zone: UTC
   }
 
   bool Number(double value) {
@@ -173,11 +209,11 @@ class LineHandler final : public nlohmann::json_sax<nlohmann::json> {
   }
 
   void Warn(const std::string& message) {
-    if (warnings_.Allowed()) warnings_.Emit(prefix_ + message);
+    if (warnings_.Allowed()) warnings_.Emit(lines_.LinePrefix() + message);
   }
 
   const std::vector<std::string>& names_;
-  const std::string& prefix_;
+  const LineReader& lines_;
   WarningLimiter& warnings_;
   const bool nulls_were_non_finite_;
   int depth_ = 0;
@@ -185,7 +221,7 @@ class LineHandler final : public nlohmann::json_sax<nlohmann::json> {
   bool in_timestamp_ = false;             // the timestamp's value comes next
   bool top_level_object_ = true;
   std::string error_;
-  std::vector<Reported> reported_;
+  std::vector<Reported>& reported_;
   std::optional<Timestamp> timestamp_;
 };
 
@@ -244,12 +280,19 @@ class JsonMetricParser final : public MetricParser {
  private:
   void ParseLine(std::string_view line, Timestamp now, std::vector<Observation>& out) {
     if (TrimAsciiSpace(line).empty()) return;
-    const std::string prefix = lines_.LinePrefix();
-    LineHandler handler(names_, prefix, warnings_);
+    // Most metrics files hold nothing but flat objects of plain values, which the fast path
+    // reads many times faster than nlohmann's lexer; it declines every other line.
+    if (ParseFlatJsonObject(line, fields_)) {
+      LineHandler handler(names_, lines_, warnings_, reported_);
+      handler.Replay(fields_);
+      Collect(handler, now, out);
+      return;
+    }
+    LineHandler handler(names_, lines_, warnings_, reported_);
     bool parsed = nlohmann::json::sax_parse(line, &handler);
     if (!parsed && handler.top_level_object() && !handler.error().empty()) {
       if (auto fixed = WithoutNonFiniteLiterals(line)) {
-        LineHandler retry(names_, prefix, warnings_, /*nulls_were_non_finite=*/true);
+        LineHandler retry(names_, lines_, warnings_, reported_, /*nulls_were_non_finite=*/true);
         if (nlohmann::json::sax_parse(*fixed, &retry)) {
           Collect(retry, now, out);
           return;
@@ -258,9 +301,10 @@ class JsonMetricParser final : public MetricParser {
     }
     if (!parsed) {
       if (warnings_.Allowed()) {
-        warnings_.Emit(prefix + (handler.top_level_object()
-                                     ? "not valid JSON: " + QuoteUntrusted(handler.error(), 200)
-                                     : std::string("not a JSON object")));
+        warnings_.Emit(lines_.LinePrefix() +
+                       (handler.top_level_object()
+                            ? "not valid JSON: " + QuoteUntrusted(handler.error(), 200)
+                            : std::string("not a JSON object")));
       }
       return;
     }
@@ -277,6 +321,9 @@ class JsonMetricParser final : public MetricParser {
   WarningLimiter warnings_;
   LineReader lines_;
   std::vector<std::string> names_;
+  // Scratch space for ParseLine, kept so that its capacity serves every line.
+  std::vector<FlatJsonField> fields_;
+  std::vector<Reported> reported_;
 };
 
 }  // namespace

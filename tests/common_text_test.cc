@@ -1,7 +1,11 @@
 // Strict number parsing, round-trip formatting and RFC 3339 timestamps.
 #include "common/text.h"
 
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
 
 #include <gtest/gtest.h>
 
@@ -81,6 +85,33 @@ TEST(Rfc3339Test, RoundTripAndOffsets) {
   EXPECT_FALSE(ParseRfc3339("2026-13-01T00:00:00Z"));
   EXPECT_FALSE(ParseRfc3339("2026-11-23T08:32:00"));
   EXPECT_FALSE(ParseRfc3339("yesterday"));
+}
+
+TEST(Rfc3339Test, CalendarArithmeticMatchesTimegm) {
+  // Leap and common years, years before 1970, and fields that carry over (February 30, second
+  // 60), as C's timegm reads them; within the years a Timestamp can hold (1678-2262).
+  for (int year : {1700, 1899, 1900, 1969, 1970, 2000, 2024, 2026, 2100, 2200, 2261}) {
+    for (int month = 1; month <= 12; ++month) {
+      for (int day : {1, 28, 29, 30, 31}) {
+        for (auto [hour, minute, second] : {std::array{0, 0, 0}, std::array{23, 59, 60}}) {
+          char text[40];
+          std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.25Z", year, month, day,
+                        hour, minute, second);
+          std::tm tm{};
+          tm.tm_year = year - 1900;
+          tm.tm_mon = month - 1;
+          tm.tm_mday = day;
+          tm.tm_hour = hour;
+          tm.tm_min = minute;
+          tm.tm_sec = second;
+          const int64_t expected = static_cast<int64_t>(timegm(&tm)) * 1'000'000 + 250'000;
+          auto parsed = ParseRfc3339(text);
+          ASSERT_TRUE(parsed) << text;
+          EXPECT_EQ(ToUnixMicros(*parsed), expected) << text;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
