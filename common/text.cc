@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 #include <string>
 
 namespace tuneup {
@@ -177,6 +178,9 @@ std::optional<Timestamp> ParseRfc3339(std::string_view text) {
   const sys_days date = sys_days(std::chrono::year(*year) / *month / 1) + days(*day - 1);
   const sys_seconds time = date + hours(*hour) + minutes(*minute) + std::chrono::seconds(*second);
   const int64_t seconds = time.time_since_epoch().count() - offset_seconds;
+  // Timestamp counts nanoseconds in 64 bits: about 1678 to 2262.
+  constexpr int64_t kLimitSeconds = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
+  if (seconds < -kLimitSeconds || seconds > kLimitSeconds) return std::nullopt;
   return FromUnixMicros(seconds * 1'000'000 + micros);
 }
 

@@ -34,7 +34,8 @@ int DecimalPlaces(std::string_view text);
 std::string FormatRfc3339(Timestamp time);
 
 // Parses RFC 3339 / RFC 3339 with nanoseconds ("2026-11-23T08:32:00Z",
-// "2026-11-23T10:32:00.5+02:00"). Returns nullopt for anything else.
+// "2026-11-23T10:32:00.5+02:00"). Returns nullopt for anything else, and for times a Timestamp
+// cannot hold (before 1678 or after 2261).
 std::optional<Timestamp> ParseRfc3339(std::string_view text);
 
 // Microseconds since the Unix epoch, the unit timestamps are stored in.

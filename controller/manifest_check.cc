@@ -3,6 +3,7 @@
 #include "api/defaults.h"
 #include "api/trial_template.h"
 #include "api/validate.h"
+#include "controller/collector_kinds.h"
 #include "suggestion/early_stopping.h"
 
 namespace tuneup {
@@ -42,14 +43,13 @@ void CheckPrimaryContainer(const Json& trial_spec, const std::string& primary,
   }
 }
 
-// The collector kinds tuneup runs on this machine (controller/trial_collector.h).
-bool RunsLocally(const std::string& kind) {
-  for (const char* runnable :
-       {katib::kCollectorStdOut, katib::kCollectorFile, katib::kCollectorCustom,
-        katib::kCollectorPush, katib::kCollectorNone}) {
-    if (kind == runnable) return true;
+// What the scraper cannot do: HTTPS, metric names the Prometheus text format cannot hold (such
+// as Katib's "Validation-accuracy"), headers that are not HTTP headers.
+void CheckPrometheusSource(const Experiment& experiment, FieldErrors& unsupported) {
+  if (auto problem = CheckPrometheusScraperOptions(PrometheusOptionsFor(experiment))) {
+    unsupported.push_back({"spec.metricsCollectorSpec",
+                           "the PrometheusMetric collector cannot scrape this: " + *problem});
   }
-  return false;
 }
 
 }  // namespace
@@ -68,16 +68,15 @@ FieldErrors FindLocallyUnsupported(const Experiment& experiment,
   }
   if (spec.metrics_collector_spec && spec.metrics_collector_spec->collector) {
     const CollectorSpec& collector = *spec.metrics_collector_spec->collector;
-    if (!RunsLocally(collector.kind)) {
-      unsupported.push_back({"spec.metricsCollectorSpec.collector.kind",
-                             "the " + collector.kind +
-                                 " metrics collector is not available in tuneup yet; StdOut, "
-                                 "File, Custom, Push and None are"});
-    } else if (collector.kind == katib::kCollectorCustom && collector.custom_collector &&
-               collector.custom_collector->is_object()) {
+    if (collector.kind == katib::kCollectorCustom && collector.custom_collector &&
+        collector.custom_collector->is_object()) {
       CheckLocalContainer(*collector.custom_collector,
                           "spec.metricsCollectorSpec.collector.customCollector",
                           "custom metrics collector", unsupported);
+    } else if (collector.kind == katib::kCollectorPrometheus && spec.objective &&
+               spec.metrics_collector_spec->source &&
+               spec.metrics_collector_spec->source->http_get) {
+      CheckPrometheusSource(experiment, unsupported);
     }
   }
   if (spec.trial_template) {

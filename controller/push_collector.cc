@@ -64,8 +64,7 @@ class PushCollector : public TrialCollector {
     if (all.size() <= seen_) return;
     std::vector<Observation> fresh(all.begin() + static_cast<std::ptrdiff_t>(seen_), all.end());
     seen_ = all.size();
-    if (metrics_->Add(std::move(fresh), /*already_stored=*/true) && context_.on_observations)
-      context_.on_observations();
+    Add(std::move(fresh), /*already_stored=*/true);
   }
 
   boost::asio::steady_timer timer_;

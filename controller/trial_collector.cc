@@ -53,6 +53,8 @@ std::unique_ptr<TrialCollector> TrialCollector::Make(const CollectorContext& con
   if (kind == katib::kCollectorStdOut) return MakeStdOutCollector(context);
   if (kind == katib::kCollectorFile) return MakeFileCollector(context);
   if (kind == katib::kCollectorCustom) return MakeCustomCollector(context);
+  if (kind == katib::kCollectorTfEvent) return MakeTfEventCollector(context);
+  if (kind == katib::kCollectorPrometheus) return MakePrometheusCollector(context);
   if (kind == katib::kCollectorPush || kind == katib::kCollectorNone)
     return MakePushCollector(context);
   throw Error(ErrorCode::kInvalidArgument,
@@ -97,6 +99,11 @@ std::unique_ptr<MetricParser> TrialCollector::MakeTextParser(const CollectorCont
 
 void TrialCollector::Feed(size_t source, std::string_view bytes) {
   if (metrics_->Feed(source, bytes, Now()) && context_.on_observations) context_.on_observations();
+}
+
+void TrialCollector::Add(std::vector<Observation> observations, bool already_stored) {
+  if (metrics_->Add(std::move(observations), already_stored) && context_.on_observations)
+    context_.on_observations();
 }
 
 }  // namespace tuneup

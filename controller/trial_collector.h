@@ -4,6 +4,10 @@
 //   StdOut      the job's stdout and stderr, with the TEXT parser (Katib's filters).
 //   File        the file at source.fileSystemPath.path (the trial's own copy of it,
 //               controller/collector_path.h), followed while the trial runs; TEXT or JSON.
+//   TensorFlowEvent   every TensorFlow event file below source.fileSystemPath (kind Directory;
+//               the trial's own copy), followed while the trial runs; Katib's tag matching.
+//   PrometheusMetric  the trial's metrics endpoint (source.httpGet: port, path, headers) on the
+//               trial's own port (controller/collector_port.h), scraped every poll_interval.
 //   Custom      collector.customCollector's command, started beside the trial (before it, so it
 //               sees everything); its stdout is read as StdOut. When the trial's job ends it may
 //               run on for `custom_grace` to report what it read last, then it is stopped
@@ -40,7 +44,7 @@ namespace tuneup {
 
 struct CollectorOptions {
   size_t max_line_bytes = 1 << 20;
-  // How often files are read, and the store is asked for pushed observations.
+  // How often files are read, endpoints scraped, and the store asked for pushed observations.
   std::chrono::milliseconds poll_interval{200};
   int64_t max_observations = 100'000;
   // How long a Custom collector may run on after its trial's job has ended.
@@ -97,6 +101,8 @@ class TrialCollector {
   static std::unique_ptr<MetricParser> MakeTextParser(const CollectorContext& context);
   // Parses `bytes` of source `source`, and says so when they held observations.
   void Feed(size_t source, std::string_view bytes);
+  // Observations parsed elsewhere (metrics().Add), and says so when any was kept.
+  void Add(std::vector<Observation> observations, bool already_stored);
   Timestamp Now() const { return context_.clock->Now(); }
 
   CollectorContext context_;

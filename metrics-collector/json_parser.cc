@@ -16,8 +16,9 @@ namespace tuneup {
 namespace {
 
 constexpr std::string_view kTimestampField = "timestamp";
-// Seconds since the epoch beyond which a number cannot be a time (year 2286 and later).
-constexpr double kLatestUnixSeconds = 1e10;
+// Seconds since the epoch beyond which a number is not taken for a time: year 2255, safely
+// inside what a Timestamp (64-bit nanoseconds, until 2262) can hold.
+constexpr double kLatestUnixSeconds = 9e9;
 
 // What one line said about one metric.
 struct Reported {

@@ -87,6 +87,16 @@ TEST(Rfc3339Test, RoundTripAndOffsets) {
   EXPECT_FALSE(ParseRfc3339("yesterday"));
 }
 
+TEST(Rfc3339Test, TimesATimestampCannotHoldAreRejected) {
+  // 64-bit nanoseconds reach from 1677-09-21 to 2262-04-11; beyond, a time would wrap around.
+  EXPECT_TRUE(ParseRfc3339("1678-01-01T00:00:00Z"));
+  EXPECT_TRUE(ParseRfc3339("2262-01-01T00:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("1600-01-01T00:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("2263-01-01T00:00:00Z"));
+  EXPECT_FALSE(ParseRfc3339("9999-12-31T23:59:59Z"));
+  EXPECT_FALSE(ParseRfc3339("0000-01-01T00:00:00Z"));
+}
+
 TEST(Rfc3339Test, CalendarArithmeticMatchesTimegm) {
   // Leap and common years, years before 1970, and fields that carry over (February 30, second
   // 60), as C's timegm reads them; within the years a Timestamp can hold (1678-2262).

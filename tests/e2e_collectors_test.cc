@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/text.h"
 #include "db/sqlite_store.h"
@@ -152,6 +153,38 @@ exec sleep 600
                          "score seen; loss="));
     const pid_t pid = std::stoi(ReadFile(trial_dir(trial.name) + "/collector-pid"));
     EXPECT_NE(::kill(pid, 0), 0) << "the collector of " << trial.name << " was left running";
+  }
+}
+
+// Trials that exit 0 without their collector's source: the message names what was missing.
+TEST_F(E2eCollectorsTest, MissingSourcesAreNamedInTheTrialsMessage) {
+  struct Case {
+    std::string collector;
+    std::string message_start;
+  };
+  const std::vector<Case> cases = {
+      {"  metricsCollectorSpec:\n    source:\n      fileSystemPath: {path: /var/log/tb, kind: "
+       "Directory}\n    collector: {kind: TensorFlowEvent}\n",
+       "exited 0, but no TensorFlow event file (a name with \"tfevents\") appeared in /var/log/tb "
+       "(this trial's copy: "},
+      {"  metricsCollectorSpec:\n    source:\n      httpGet: {port: 8080, path: /metrics}\n"
+       "    collector: {kind: PrometheusMetric}\n",
+       "exited 0, but no scrape of http://127.0.0.1:"},
+  };
+  for (const auto& c : cases) {
+    Manifest manifest;
+    manifest.name = "missing-" + std::to_string(&c - cases.data());
+    manifest.max_trials = 1;
+    manifest.parallel = 1;
+    manifest.collector = c.collector;
+    WriteManifest(manifest);
+    WriteTrial("sleep 0.3\necho \"loss=$1\"\n");  // stdout is not these collectors' source
+    Run({"--file-poll-ms", "50"});
+    SqliteStore store(workdir() + "/tuneup.db");
+    auto trials = store.ListTrials(manifest.name);
+    ASSERT_EQ(trials.size(), 1u);
+    EXPECT_EQ(trials[0].status, TrialStatus::kMetricsUnavailable);
+    EXPECT_EQ(trials[0].message.rfind(c.message_start, 0), 0u) << trials[0].message;
   }
 }
 

@@ -89,6 +89,19 @@ TEST(JsonParserTest, KatibsTimestampFieldDatesTheLine) {
   EXPECT_EQ(h.warnings[0], "line 4: timestamp \"yesterday\" is not an RFC 3339 time");
 }
 
+TEST(JsonParserTest, TimestampsBeyondWhatATimestampHoldsAreUnreadable) {
+  Harness h;
+  h.Feed(R"({"timestamp": 9500000000, "loss": 0.1})"
+         "\n"
+         R"({"timestamp": "2300-01-01T00:00:00Z", "loss": 0.2})"
+         "\n")
+      .Finish();
+  ASSERT_THAT(h.observations, SizeIs(2));
+  EXPECT_EQ(h.observations[0].time, kNow);
+  EXPECT_EQ(h.observations[1].time, kNow);
+  EXPECT_THAT(h.warnings, SizeIs(2));
+}
+
 TEST(JsonParserTest, OtherFieldsAndNestedOnesAreIgnored) {
   Harness h;
   h.Feed(R"({"step": 3, "config": {"loss": 9, "lr": [1, 2]}, "loss": 0.25, "tags": ["a"]})"

@@ -42,7 +42,6 @@ struct Expectation {
 
 constexpr const char* kAlgorithm = "spec.algorithm.algorithmName";
 constexpr const char* kTrialKind = "spec.trialTemplate.trialSpec.kind";
-constexpr const char* kCollectorKind = "spec.metricsCollectorSpec.collector.kind";
 constexpr const char* kNasConfig = "spec.nasConfig";
 
 const std::map<std::string, Expectation>& Expectations() {
@@ -68,7 +67,7 @@ const std::map<std::string, Expectation>& Expectations() {
       {"kubeflow-training-operator__mpijob-horovod.yaml", {Verdict::kUnsupported, {kTrialKind}}},
       {"kubeflow-training-operator__pytorchjob-mnist.yaml", {Verdict::kUnsupported, {kTrialKind}}},
       {"kubeflow-training-operator__tfjob-mnist-with-summaries.yaml",
-       {Verdict::kUnsupported, {kCollectorKind, kTrialKind}}},
+       {Verdict::kUnsupported, {kTrialKind}}},
       {"kubeflow-training-operator__xgboostjob-lightgbm.yaml",
        {Verdict::kUnsupported, {kTrialKind}}},
       // Katib's custom collector is an image without a command, with an env value from the pod.
