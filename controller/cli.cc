@@ -26,7 +26,9 @@ int CliMain(int argc, char** argv) {
       ->required();
   run->add_option("--workdir", run_options.workdir,
                   "directory for trials/ and the default database (default: .)");
-  run->add_option("--db", run_options.db, "SQLite database file (default: WORKDIR/tuneup.db)");
+  run->add_option("--db", run_options.db,
+                  "the store: a SQLite file (default: WORKDIR/tuneup.db) or a postgresql:// URI")
+      ->envname("TUNEUP_DB");
   run->add_option("--kill-grace", run_options.kill_grace_seconds,
                   "seconds between SIGTERM and SIGKILL when stopping trials")
       ->check(CLI::Range(0, 3600));

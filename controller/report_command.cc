@@ -84,7 +84,7 @@ int ReportCommand(const ReportOptions& options, std::ostream& out, std::ostream&
   }
   // OpenStore creates a missing database; a trial's report must not start an empty one.
   std::error_code ec;
-  if (!std::filesystem::exists(options.db, ec)) {
+  if (!IsServerLocation(options.db) && !std::filesystem::exists(options.db, ec)) {
     err << "error: the store " << options.db << " does not exist (TUNEUP_DB / --db)\n";
     return kExitFailed;
   }
@@ -92,7 +92,8 @@ int ReportCommand(const ReportOptions& options, std::ostream& out, std::ostream&
     std::unique_ptr<Store> store = OpenStore(options.db);
     std::optional<Trial> trial = store->GetTrial(options.trial);
     if (!trial) {
-      err << "error: there is no trial \"" << options.trial << "\" in " << options.db << "\n";
+      err << "error: there is no trial \"" << options.trial << "\" in "
+          << RedactLocation(options.db) << "\n";
       return kExitFailed;
     }
     if (trial->status != TrialStatus::kRunning) {

@@ -126,9 +126,15 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     return kExitUsage;
   }
   std::string db_path = options.db ? *options.db : (workdir / "tuneup.db").string();
+  const bool server = IsServerLocation(db_path);
+  // Shown in messages: a server URI without its password.
+  const std::string db_shown = RedactLocation(db_path);
 
+  // One run per experiment: beside a database file, or in the work directory for a server.
   std::string lock_error;
-  auto lock = ExperimentLock::TryAcquire(db_path + "." + name + ".lock", lock_error);
+  auto lock = ExperimentLock::TryAcquire(
+      server ? (workdir / ("tuneup-" + name + ".lock")).string() : db_path + "." + name + ".lock",
+      lock_error);
   if (!lock) {
     err << "error: " << lock_error << "\n";
     return kExitUsage;
@@ -142,7 +148,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     if (record) {
       std::vector<std::string> differences = DiffExperiments(record->experiment, experiment);
       if (!differences.empty()) {
-        err << "error: experiment \"" << name << "\" is already in " << db_path
+        err << "error: experiment \"" << name << "\" is already in " << db_shown
             << " with a different spec (stored -> manifest):\n";
         for (const auto& line : differences)
           err << "  " << line << "\n";
@@ -150,12 +156,12 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
         return kExitUsage;
       }
       if (IsFinished(record->status.state)) {
-        out << "Experiment " << name << " already finished; its results from " << db_path
+        out << "Experiment " << name << " already finished; its results from " << db_shown
             << ":\n\n";
         PrintResults(out, record->experiment, record->status, store->ListTrials(name));
         return ExitCodeFor(record->status);
       }
-      out << "Resuming experiment " << name << " from " << db_path << "\n";
+      out << "Resuming experiment " << name << " from " << db_shown << "\n";
     } else {
       record = ExperimentRecord{experiment, ExperimentStatus{}, SystemClock::Instance().Now()};
       store->CreateExperiment(*record);
@@ -192,7 +198,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   RunnerOptions runner_options;
   runner_options.workdir = workdir.string();
   runner_options.manifest_dir = check->directory;
-  runner_options.store_location = fs::absolute(db_path).string();
+  runner_options.store_location = server ? db_path : fs::absolute(db_path).string();
   runner_options.tuneup_binary = fs::read_symlink("/proc/self/exe", ec).string();
   runner_options.collector.poll_interval = std::chrono::milliseconds(options.file_poll_ms);
   runner_options.collector.max_observations = options.max_observations;
@@ -205,7 +211,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
                   "); trials run as processes on this machine");
   }
   progress.Note("Running experiment " + name + ": trials in " + (workdir / "trials").string() +
-                ", store " + db_path);
+                ", store " + db_shown);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   std::function<void()> wait_for_signal = [&] {

@@ -64,8 +64,15 @@ class Store {
                                                    std::optional<int> attempt) = 0;
 };
 
-// Opens the store at `location`: a file path or "sqlite:PATH" for SQLite (created if missing).
+// Opens the store at `location`: a file path or "sqlite:PATH" for SQLite (created if missing), or
+// a postgresql:// (or postgres://) URI for PostgreSQL (db/postgres_store.h).
 // Throws Error(kInvalidArgument) for a location it does not understand.
 std::unique_ptr<Store> OpenStore(const std::string& location);
+
+// Whether `location` names a database server (a URI such as postgresql://...) rather than a file.
+bool IsServerLocation(const std::string& location);
+
+// `location` fit for logs and messages: a URI's password replaced by "***".
+std::string RedactLocation(const std::string& location);
 
 }  // namespace tuneup

@@ -373,10 +373,10 @@ TEST_F(SqliteStoreTest, OpenStoreTakesAPathOrASqliteLocation) {
 }
 
 TEST_F(SqliteStoreTest, OpenStoreRejectsLocationsItDoesNotUnderstand) {
-  // PostgreSQL support will change the first two; until then they must not become file names.
+  // Other URIs must not become file names (postgresql:// ones open PostgresStore).
   for (const std::string& location : std::vector<std::string>{
-           "postgresql://tuneup@localhost:5432/tuneup", "postgres://localhost/tuneup", "",
-           "sqlite:", "sqlite://" + Path()}) {
+           "mysql://tuneup@localhost:3306/tuneup", "file:///tmp/x.db", "", "sqlite:",
+           "sqlite://" + Path()}) {
     SCOPED_TRACE("location \"" + location + "\"");
     EXPECT_TRUE(ThrowsError([&] { OpenStore(location); }, ErrorCode::kInvalidArgument));
   }

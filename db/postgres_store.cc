@@ -1,0 +1,286 @@
+#include "db/postgres_store.h"
+
+#include <pqxx/pqxx>
+
+#include <tuple>
+
+#include "common/error.h"
+#include "common/text.h"
+#include "db/postgres_schema.h"
+#include "db/row_codec.h"
+
+namespace tuneup {
+
+namespace {
+
+std::optional<int64_t> OptionalMicros(const std::optional<Timestamp>& time) {
+  if (!time) return std::nullopt;
+  return ToUnixMicros(*time);
+}
+
+std::optional<Timestamp> OptionalTime(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return FromUnixMicros(field.as<int64_t>());
+}
+
+// Runs `body`, turning libpqxx's exceptions into Errors that name what was being done.
+template <typename Body>
+auto Guard(const std::string& what, Body&& body) {
+  try {
+    return body();
+  } catch (const Error&) {
+    throw;
+  } catch (const pqxx::broken_connection& e) {
+    throw Error(ErrorCode::kUnavailable, "postgresql: " + what + ": " + e.what());
+  } catch (const pqxx::sql_error& e) {
+    throw Error(ErrorCode::kInternal, "postgresql: " + what + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kInternal, "postgresql: " + what + ": " + e.what());
+  }
+}
+
+constexpr const char* kTrialColumns =
+    "name, experiment, sequence, assignment, labels, status, reason, message, attempt, "
+    "objective, metrics, created_at, start_time, completion_time";
+
+constexpr const char* kExperimentColumns =
+    "name, spec, state, reason, message, created_at, start_time, completion_time";
+
+ExperimentRecord ReadExperiment(const pqxx::row& row) {
+  ExperimentRecord record;
+  const std::string name = row[0].as<std::string>();
+  record.experiment = DecodeExperimentSpec(row[1].as<std::string>(), {"experiments", name, "spec"});
+  record.status.state =
+      DecodeExperimentState(row[2].as<std::string>(), {"experiments", name, "state"});
+  record.status.reason = row[3].as<std::string>();
+  record.status.message = row[4].as<std::string>();
+  record.created_at = FromUnixMicros(row[5].as<int64_t>());
+  record.status.start_time = OptionalTime(row[6]);
+  record.status.completion_time = OptionalTime(row[7]);
+  return record;
+}
+
+Trial ReadTrial(const pqxx::row& row) {
+  Trial trial;
+  trial.name = row[0].as<std::string>();
+  trial.experiment = row[1].as<std::string>();
+  trial.sequence = row[2].as<int64_t>();
+  trial.assignment =
+      DecodeAssignment(row[3].as<std::string>(), {"trials", trial.name, "assignment"});
+  trial.labels = DecodeLabels(row[4].as<std::string>(), {"trials", trial.name, "labels"});
+  trial.status = DecodeTrialStatus(row[5].as<std::string>(), {"trials", trial.name, "status"});
+  trial.reason = row[6].as<std::string>();
+  trial.message = row[7].as<std::string>();
+  trial.attempt = row[8].as<int>();
+  if (!row[9].is_null()) trial.objective = row[9].as<double>();
+  trial.metrics = DecodeMetrics(row[10].as<std::string>(), {"trials", trial.name, "metrics"});
+  trial.created_at = FromUnixMicros(row[11].as<int64_t>());
+  trial.started_at = OptionalTime(row[12]);
+  trial.completed_at = OptionalTime(row[13]);
+  return trial;
+}
+
+bool Exists(pqxx::work& tx, const char* query, std::string_view name) {
+  return !tx.exec_params(query, std::string(name)).empty();
+}
+
+// COPY: one round trip for any number of rows.
+void InsertObservations(pqxx::work& tx, std::string_view trial, int attempt,
+                        std::span<const Observation> observations) {
+  if (observations.empty()) return;
+  pqxx::stream_to copy(tx, "observations",
+                       std::vector<std::string>{"trial", "attempt", "metric", "value", "time"});
+  const std::string trial_name(trial);
+  for (const auto& o : observations)
+    copy << std::make_tuple(trial_name, attempt, o.metric, o.value, ToUnixMicros(o.time));
+  copy.complete();
+}
+
+}  // namespace
+
+struct PostgresStore::Impl {
+  explicit Impl(const std::string& uri) : connection(uri) {}
+  pqxx::connection connection;
+};
+
+PostgresStore::PostgresStore(const std::string& uri) {
+  impl_ = Guard("connect", [&] { return std::make_unique<Impl>(uri); });
+  Guard("migrate the schema", [&] { ApplyPostgresMigrations(impl_->connection, kSchemaVersion); });
+}
+
+PostgresStore::~PostgresStore() = default;
+
+void PostgresStore::CreateExperiment(const ExperimentRecord& record) {
+  std::lock_guard lock(mutex_);
+  const std::string& name = record.experiment.metadata.name;
+  Guard("insert experiment " + name, [&] {
+    pqxx::work tx(impl_->connection);
+    if (Exists(tx, "SELECT 1 FROM experiments WHERE name = $1", name)) {
+      throw Error(ErrorCode::kAlreadyExists, "experiment " + name + " already exists");
+    }
+    tx.exec_params(
+        "INSERT INTO experiments (name, namespace, spec, state, reason, message, created_at, "
+        "start_time, completion_time) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        name, record.experiment.metadata.namespace_, EncodeExperimentSpec(record.experiment),
+        std::string(ExperimentStateName(record.status.state)), record.status.reason,
+        record.status.message, ToUnixMicros(record.created_at),
+        OptionalMicros(record.status.start_time), OptionalMicros(record.status.completion_time));
+    tx.commit();
+  });
+}
+
+std::optional<ExperimentRecord> PostgresStore::GetExperiment(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  return Guard("select experiment " + std::string(name), [&] {
+    pqxx::work tx(impl_->connection);
+    pqxx::result rows = tx.exec_params(
+        std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE name = $1",
+        std::string(name));
+    std::optional<ExperimentRecord> record;
+    if (!rows.empty()) record = ReadExperiment(rows[0]);
+    tx.commit();
+    return record;
+  });
+}
+
+std::vector<ExperimentRecord> PostgresStore::ListExperiments() {
+  std::lock_guard lock(mutex_);
+  return Guard("list experiments", [&] {
+    pqxx::work tx(impl_->connection);
+    std::vector<ExperimentRecord> records;
+    for (const auto& row : tx.exec(std::string("SELECT ") + kExperimentColumns +
+                                   " FROM experiments ORDER BY created_at, name")) {
+      records.push_back(ReadExperiment(row));
+    }
+    tx.commit();
+    return records;
+  });
+}
+
+void PostgresStore::UpdateExperimentStatus(std::string_view name, const ExperimentStatus& status) {
+  std::lock_guard lock(mutex_);
+  Guard("update experiment " + std::string(name), [&] {
+    pqxx::work tx(impl_->connection);
+    pqxx::result result = tx.exec_params(
+        "UPDATE experiments SET state = $2, reason = $3, message = $4, start_time = $5, "
+        "completion_time = $6 WHERE name = $1",
+        std::string(name), std::string(ExperimentStateName(status.state)), status.reason,
+        status.message, OptionalMicros(status.start_time), OptionalMicros(status.completion_time));
+    if (result.affected_rows() == 0) {
+      throw Error(ErrorCode::kNotFound, "experiment " + std::string(name) + " does not exist");
+    }
+    tx.commit();
+  });
+}
+
+void PostgresStore::CreateTrials(std::span<const Trial> trials) {
+  for (const auto& trial : trials)
+    CheckStorable(trial, {});
+  std::lock_guard lock(mutex_);
+  Guard("insert trials", [&] {
+    pqxx::work tx(impl_->connection);
+    for (const auto& trial : trials) {
+      if (!Exists(tx, "SELECT 1 FROM experiments WHERE name = $1", trial.experiment)) {
+        throw Error(ErrorCode::kNotFound, "cannot create trial " + trial.name + ": experiment " +
+                                              trial.experiment + " does not exist");
+      }
+      if (Exists(tx, "SELECT 1 FROM trials WHERE name = $1", trial.name)) {
+        throw Error(ErrorCode::kAlreadyExists, "trial " + trial.name + " already exists");
+      }
+      tx.exec_params(std::string("INSERT INTO trials (") + kTrialColumns +
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                     trial.name, trial.experiment, trial.sequence,
+                     EncodeAssignment(trial.assignment), EncodeLabels(trial.labels),
+                     std::string(TrialStatusName(trial.status)), trial.reason, trial.message,
+                     trial.attempt, trial.objective, EncodeMetrics(trial.metrics),
+                     ToUnixMicros(trial.created_at), OptionalMicros(trial.started_at),
+                     OptionalMicros(trial.completed_at));
+    }
+    tx.commit();
+  });
+}
+
+void PostgresStore::UpdateTrial(const Trial& trial, std::span<const Observation> observations) {
+  CheckStorable(trial, observations);
+  std::lock_guard lock(mutex_);
+  Guard("update trial " + trial.name, [&] {
+    pqxx::work tx(impl_->connection);
+    pqxx::result result = tx.exec_params(
+        "UPDATE trials SET labels = $2, status = $3, reason = $4, message = $5, attempt = $6, "
+        "objective = $7, metrics = $8, start_time = $9, completion_time = $10 WHERE name = $1",
+        trial.name, EncodeLabels(trial.labels), std::string(TrialStatusName(trial.status)),
+        trial.reason, trial.message, trial.attempt, trial.objective, EncodeMetrics(trial.metrics),
+        OptionalMicros(trial.started_at), OptionalMicros(trial.completed_at));
+    if (result.affected_rows() == 0) {
+      throw Error(ErrorCode::kNotFound, "trial " + trial.name + " does not exist");
+    }
+    InsertObservations(tx, trial.name, trial.attempt, observations);
+    tx.commit();
+  });
+}
+
+void PostgresStore::AppendObservations(std::string_view trial, int attempt,
+                                       std::span<const Observation> observations) {
+  if (observations.empty()) return;
+  CheckStorable(trial, observations);
+  std::lock_guard lock(mutex_);
+  Guard("append observations of trial " + std::string(trial), [&] {
+    pqxx::work tx(impl_->connection);
+    if (!Exists(tx, "SELECT 1 FROM trials WHERE name = $1", trial)) {
+      throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
+    }
+    InsertObservations(tx, trial, attempt, observations);
+    tx.commit();
+  });
+}
+
+std::optional<Trial> PostgresStore::GetTrial(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  return Guard("select trial " + std::string(name), [&] {
+    pqxx::work tx(impl_->connection);
+    pqxx::result rows = tx.exec_params(
+        std::string("SELECT ") + kTrialColumns + " FROM trials WHERE name = $1", std::string(name));
+    std::optional<Trial> trial;
+    if (!rows.empty()) trial = ReadTrial(rows[0]);
+    tx.commit();
+    return trial;
+  });
+}
+
+std::vector<Trial> PostgresStore::ListTrials(std::string_view experiment) {
+  std::lock_guard lock(mutex_);
+  return Guard("list trials of " + std::string(experiment), [&] {
+    pqxx::work tx(impl_->connection);
+    std::vector<Trial> trials;
+    for (const auto& row :
+         tx.exec_params(std::string("SELECT ") + kTrialColumns +
+                            " FROM trials WHERE experiment = $1 ORDER BY sequence",
+                        std::string(experiment))) {
+      trials.push_back(ReadTrial(row));
+    }
+    tx.commit();
+    return trials;
+  });
+}
+
+std::vector<Observation> PostgresStore::GetObservations(std::string_view trial,
+                                                        const std::optional<std::string>& metric,
+                                                        std::optional<int> attempt) {
+  std::lock_guard lock(mutex_);
+  return Guard("select observations of trial " + std::string(trial), [&] {
+    pqxx::work tx(impl_->connection);
+    std::vector<Observation> observations;
+    for (const auto& row : tx.exec_params(
+             "SELECT metric, value, time FROM observations WHERE trial = $1 "
+             "AND ($2::TEXT IS NULL OR metric = $2) AND ($3::INTEGER IS NULL OR attempt = $3) "
+             "ORDER BY id",
+             std::string(trial), metric, attempt)) {
+      observations.push_back(
+          {row[0].as<std::string>(), row[1].as<double>(), FromUnixMicros(row[2].as<int64_t>())});
+    }
+    tx.commit();
+    return observations;
+  });
+}
+
+}  // namespace tuneup
