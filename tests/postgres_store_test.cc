@@ -48,6 +48,7 @@ class PostgresStoreFactory final : public StoreFactory {
     return Connect();
   }
   std::unique_ptr<Store> Reopen() override { return Connect(); }
+  const std::string& uri() const { return uri_; }
 
  private:
   std::unique_ptr<Store> Connect() {
@@ -66,6 +67,30 @@ StoreBackend Postgres(bool via_open_store) {
 
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformanceTest,
                          ::testing::Values(Postgres(false), Postgres(true)), StoreBackendName);
+
+TEST(PostgresStoreTest, RefusesADatabaseFromANewerTuneupAndLeavesItAlone) {
+  PostgresStoreFactory factory(false);
+  std::unique_ptr<Store> store = factory.Open();  // a fresh database at the current version
+  store.reset();
+  const int newer = PostgresStore::kSchemaVersion + 1;
+  {
+    pqxx::connection connection(factory.uri());
+    pqxx::work tx(connection);
+    tx.exec_params("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 1)", newer);
+    tx.commit();
+  }
+  try {
+    factory.Reopen();
+    FAIL() << "opened a database of schema version " << newer;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kFailedPrecondition) << e.what();
+    EXPECT_NE(std::string(e.what()).find("newer tuneup"), std::string::npos) << e.what();
+  }
+  pqxx::connection connection(factory.uri());
+  pqxx::work tx(connection);
+  EXPECT_EQ(tx.exec("SELECT MAX(version) FROM schema_migrations")[0][0].as<int>(), newer);
+  EXPECT_EQ(tx.exec("SELECT COUNT(*) FROM experiments")[0][0].as<int>(), 0);
+}
 
 TEST(PostgresStoreTest, UnreachableServerIsUnavailable) {
   try {
