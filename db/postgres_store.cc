@@ -2,7 +2,11 @@
 
 #include <pqxx/pqxx>
 
+#include <condition_variable>
+#include <mutex>
 #include <tuple>
+#include <type_traits>
+#include <vector>
 
 #include "common/error.h"
 #include "common/text.h"
@@ -98,23 +102,90 @@ void InsertObservations(pqxx::work& tx, std::string_view trial, int attempt,
 
 }  // namespace
 
+// A few connections, opened when needed and dropped when they break: after the server restarts,
+// the next call opens a new one, so a store outlives an outage (its calls in between fail with
+// kUnavailable).
 struct PostgresStore::Impl {
-  explicit Impl(const std::string& uri) : connection(uri) {}
-  pqxx::connection connection;
+  explicit Impl(std::string uri) : uri(std::move(uri)) {}
+
+  // Runs body(connection) on a connection of the pool, as Guard does.
+  template <typename Body>
+  auto Run(const std::string& what, Body&& body) {
+    std::unique_ptr<pqxx::connection> connection = Lease();
+    try {
+      if constexpr (std::is_void_v<decltype(body(*connection))>) {
+        Guard(what, [&] { body(*connection); });
+        Return(std::move(connection));
+      } else {
+        auto result = Guard(what, [&] { return body(*connection); });
+        Return(std::move(connection));
+        return result;
+      }
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::kUnavailable || !connection->is_open()) {
+        Drop();
+      } else {
+        Return(std::move(connection));
+      }
+      throw;
+    }
+  }
+
+  std::unique_ptr<pqxx::connection> Lease() {
+    std::unique_lock lock(mutex);
+    returned.wait(lock, [&] { return !idle.empty() || open < kMaxConnections; });
+    if (!idle.empty()) {
+      auto connection = std::move(idle.back());
+      idle.pop_back();
+      return connection;
+    }
+    ++open;
+    lock.unlock();
+    try {
+      return Guard("connect to " + RedactLocation(uri),
+                   [&] { return std::make_unique<pqxx::connection>(uri); });
+    } catch (...) {
+      Drop();
+      throw;
+    }
+  }
+
+  void Return(std::unique_ptr<pqxx::connection> connection) {
+    {
+      std::lock_guard lock(mutex);
+      idle.push_back(std::move(connection));
+    }
+    returned.notify_one();
+  }
+
+  void Drop() {
+    {
+      std::lock_guard lock(mutex);
+      --open;
+    }
+    returned.notify_one();
+  }
+
+  static constexpr int kMaxConnections = 4;
+  const std::string uri;
+  std::mutex mutex;
+  std::condition_variable returned;
+  std::vector<std::unique_ptr<pqxx::connection>> idle;
+  int open = 0;  // leased or idle
 };
 
-PostgresStore::PostgresStore(const std::string& uri) {
-  impl_ = Guard("connect", [&] { return std::make_unique<Impl>(uri); });
-  Guard("migrate the schema", [&] { ApplyPostgresMigrations(impl_->connection, kSchemaVersion); });
+PostgresStore::PostgresStore(const std::string& uri) : impl_(std::make_unique<Impl>(uri)) {
+  impl_->Run("migrate the schema", [&](pqxx::connection& connection) {
+    ApplyPostgresMigrations(connection, kSchemaVersion);
+  });
 }
 
 PostgresStore::~PostgresStore() = default;
 
 void PostgresStore::CreateExperiment(const ExperimentRecord& record) {
-  std::lock_guard lock(mutex_);
   const std::string& name = record.experiment.metadata.name;
-  Guard("insert experiment " + name, [&] {
-    pqxx::work tx(impl_->connection);
+  impl_->Run("insert experiment " + name, [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
     if (Exists(tx, "SELECT 1 FROM experiments WHERE name = $1", name)) {
       throw Error(ErrorCode::kAlreadyExists, "experiment " + name + " already exists");
     }
@@ -130,9 +201,8 @@ void PostgresStore::CreateExperiment(const ExperimentRecord& record) {
 }
 
 std::optional<ExperimentRecord> PostgresStore::GetExperiment(std::string_view name) {
-  std::lock_guard lock(mutex_);
-  return Guard("select experiment " + std::string(name), [&] {
-    pqxx::work tx(impl_->connection);
+  return impl_->Run("select experiment " + std::string(name), [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
     pqxx::result rows = tx.exec_params(
         std::string("SELECT ") + kExperimentColumns + " FROM experiments WHERE name = $1",
         std::string(name));
@@ -144,9 +214,8 @@ std::optional<ExperimentRecord> PostgresStore::GetExperiment(std::string_view na
 }
 
 std::vector<ExperimentRecord> PostgresStore::ListExperiments() {
-  std::lock_guard lock(mutex_);
-  return Guard("list experiments", [&] {
-    pqxx::work tx(impl_->connection);
+  return impl_->Run("list experiments", [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
     std::vector<ExperimentRecord> records;
     for (const auto& row : tx.exec(std::string("SELECT ") + kExperimentColumns +
                                    " FROM experiments ORDER BY created_at, name")) {
@@ -158,9 +227,8 @@ std::vector<ExperimentRecord> PostgresStore::ListExperiments() {
 }
 
 void PostgresStore::UpdateExperimentStatus(std::string_view name, const ExperimentStatus& status) {
-  std::lock_guard lock(mutex_);
-  Guard("update experiment " + std::string(name), [&] {
-    pqxx::work tx(impl_->connection);
+  impl_->Run("update experiment " + std::string(name), [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
     pqxx::result result = tx.exec_params(
         "UPDATE experiments SET state = $2, reason = $3, message = $4, start_time = $5, "
         "completion_time = $6 WHERE name = $1",
@@ -176,9 +244,8 @@ void PostgresStore::UpdateExperimentStatus(std::string_view name, const Experime
 void PostgresStore::CreateTrials(std::span<const Trial> trials) {
   for (const auto& trial : trials)
     CheckStorable(trial, {});
-  std::lock_guard lock(mutex_);
-  Guard("insert trials", [&] {
-    pqxx::work tx(impl_->connection);
+  impl_->Run("insert trials", [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
     for (const auto& trial : trials) {
       if (!Exists(tx, "SELECT 1 FROM experiments WHERE name = $1", trial.experiment)) {
         throw Error(ErrorCode::kNotFound, "cannot create trial " + trial.name + ": experiment " +
@@ -202,9 +269,8 @@ void PostgresStore::CreateTrials(std::span<const Trial> trials) {
 
 void PostgresStore::UpdateTrial(const Trial& trial, std::span<const Observation> observations) {
   CheckStorable(trial, observations);
-  std::lock_guard lock(mutex_);
-  Guard("update trial " + trial.name, [&] {
-    pqxx::work tx(impl_->connection);
+  impl_->Run("update trial " + trial.name, [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
     pqxx::result result = tx.exec_params(
         "UPDATE trials SET labels = $2, status = $3, reason = $4, message = $5, attempt = $6, "
         "objective = $7, metrics = $8, start_time = $9, completion_time = $10 WHERE name = $1",
@@ -223,21 +289,20 @@ void PostgresStore::AppendObservations(std::string_view trial, int attempt,
                                        std::span<const Observation> observations) {
   if (observations.empty()) return;
   CheckStorable(trial, observations);
-  std::lock_guard lock(mutex_);
-  Guard("append observations of trial " + std::string(trial), [&] {
-    pqxx::work tx(impl_->connection);
-    if (!Exists(tx, "SELECT 1 FROM trials WHERE name = $1", trial)) {
-      throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
-    }
-    InsertObservations(tx, trial, attempt, observations);
-    tx.commit();
-  });
+  impl_->Run(
+      "append observations of trial " + std::string(trial), [&](pqxx::connection& connection) {
+        pqxx::work tx(connection);
+        if (!Exists(tx, "SELECT 1 FROM trials WHERE name = $1", trial)) {
+          throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
+        }
+        InsertObservations(tx, trial, attempt, observations);
+        tx.commit();
+      });
 }
 
 std::optional<Trial> PostgresStore::GetTrial(std::string_view name) {
-  std::lock_guard lock(mutex_);
-  return Guard("select trial " + std::string(name), [&] {
-    pqxx::work tx(impl_->connection);
+  return impl_->Run("select trial " + std::string(name), [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
     pqxx::result rows = tx.exec_params(
         std::string("SELECT ") + kTrialColumns + " FROM trials WHERE name = $1", std::string(name));
     std::optional<Trial> trial;
@@ -248,9 +313,8 @@ std::optional<Trial> PostgresStore::GetTrial(std::string_view name) {
 }
 
 std::vector<Trial> PostgresStore::ListTrials(std::string_view experiment) {
-  std::lock_guard lock(mutex_);
-  return Guard("list trials of " + std::string(experiment), [&] {
-    pqxx::work tx(impl_->connection);
+  return impl_->Run("list trials of " + std::string(experiment), [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
     std::vector<Trial> trials;
     for (const auto& row :
          tx.exec_params(std::string("SELECT ") + kTrialColumns +
@@ -266,21 +330,21 @@ std::vector<Trial> PostgresStore::ListTrials(std::string_view experiment) {
 std::vector<Observation> PostgresStore::GetObservations(std::string_view trial,
                                                         const std::optional<std::string>& metric,
                                                         std::optional<int> attempt) {
-  std::lock_guard lock(mutex_);
-  return Guard("select observations of trial " + std::string(trial), [&] {
-    pqxx::work tx(impl_->connection);
-    std::vector<Observation> observations;
-    for (const auto& row : tx.exec_params(
-             "SELECT metric, value, time FROM observations WHERE trial = $1 "
-             "AND ($2::TEXT IS NULL OR metric = $2) AND ($3::INTEGER IS NULL OR attempt = $3) "
-             "ORDER BY id",
-             std::string(trial), metric, attempt)) {
-      observations.push_back(
-          {row[0].as<std::string>(), row[1].as<double>(), FromUnixMicros(row[2].as<int64_t>())});
-    }
-    tx.commit();
-    return observations;
-  });
+  return impl_->Run(
+      "select observations of trial " + std::string(trial), [&](pqxx::connection& connection) {
+        pqxx::work tx(connection);
+        std::vector<Observation> observations;
+        for (const auto& row : tx.exec_params(
+                 "SELECT metric, value, time FROM observations WHERE trial = $1 "
+                 "AND ($2::TEXT IS NULL OR metric = $2) AND ($3::INTEGER IS NULL OR attempt = $3) "
+                 "ORDER BY id",
+                 std::string(trial), metric, attempt)) {
+          observations.push_back({row[0].as<std::string>(), row[1].as<double>(),
+                                  FromUnixMicros(row[2].as<int64_t>())});
+        }
+        tx.commit();
+        return observations;
+      });
 }
 
 }  // namespace tuneup

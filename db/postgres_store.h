@@ -5,11 +5,11 @@
 // microseconds since the Unix epoch (BIGINT), as in SQLite; the schema is documented in
 // db/postgres_schema.cc. Errors: kUnavailable when the server cannot be reached or the connection
 // broke (retryable), kInternal for anything else the server refuses, naming the statement.
-// Thread-safe (every call holds the connection's mutex).
+// Thread-safe: calls run concurrently on a small pool of connections (up to 4), opened as needed;
+// a connection that breaks is dropped, so after the server restarts the next call reconnects.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "db/store.h"
@@ -43,9 +43,8 @@ class PostgresStore final : public Store {
                                            std::optional<int> attempt) override;
 
  private:
-  struct Impl;  // the connection
+  struct Impl;  // the connection pool
 
-  std::mutex mutex_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -974,4 +974,9 @@ TEST_P(StoreConformanceTest, ConcurrentWritersOnTwoConnectionsLoseNothing) {
 }
 
 }  // namespace
+
+ExperimentRecord ConformanceExperiment(const std::string& name) {
+  return Record(name);
+}
+
 }  // namespace tuneup::testing

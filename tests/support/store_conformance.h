@@ -41,6 +41,9 @@ struct StoreBackend {
 void PrintTo(const StoreBackend& backend, std::ostream* out);
 std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info);
 
+// A valid experiment named `name`, as the controller stores it, for backend-specific tests.
+ExperimentRecord ConformanceExperiment(const std::string& name);
+
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override;
