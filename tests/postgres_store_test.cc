@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -98,12 +97,6 @@ TEST(PostgresStoreTest, RefusesADatabaseFromANewerTuneupAndLeavesItAlone) {
 // caller may retry), the first call after it is back reconnects, and nothing stored is lost.
 TEST(PostgresStoreTest, ReconnectsAfterTheServerRestarts) {
   TempDir dir;
-  // The server runs as the postgres user (when the tests run as root), which must reach its
-  // directory: mkdtemp's 0700 would stop it.
-  std::filesystem::permissions(
-      dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
-                      std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
-                      std::filesystem::perms::others_exec);
   const std::string script = SourcePath("tests/support/postgres.sh");
   const std::string server = dir.Join("pg");
   auto sh = [&](const std::string& action) {
