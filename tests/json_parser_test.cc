@@ -12,6 +12,7 @@
 
 #include "common/text.h"
 #include "tests/support/mutate.h"
+#include "tests/support/parser_harness.h"
 
 namespace tuneup {
 namespace {
@@ -24,36 +25,17 @@ using ::testing::SizeIs;
 
 const Timestamp kNow = Timestamp(std::chrono::seconds(1'700'000'000));
 
-using Values = std::vector<std::pair<std::string, double>>;
-
-class Harness {
+class Harness : public testing::ParserHarness {
  public:
   explicit Harness(std::vector<std::string> names = {"loss", "accuracy"},
-                   size_t max_line_bytes = 1 << 20) {
+                   size_t max_line_bytes = 1 << 20)
+      : ParserHarness(kNow) {
     JsonParserOptions options;
     options.metric_names = std::move(names);
     options.max_line_bytes = max_line_bytes;
-    options.warn = [this](std::string_view message) { warnings.emplace_back(message); };
+    options.warn = CaptureWarnings();
     parser = MakeJsonMetricParser(std::move(options));
   }
-  Harness& Feed(std::string_view bytes) {
-    parser->Feed(bytes, kNow, observations);
-    return *this;
-  }
-  Harness& Finish() {
-    parser->Finish(kNow, observations);
-    return *this;
-  }
-  Values values() const {
-    Values result;
-    for (const auto& o : observations)
-      result.emplace_back(o.metric, o.value);
-    return result;
-  }
-
-  std::unique_ptr<MetricParser> parser;
-  std::vector<Observation> observations;
-  std::vector<std::string> warnings;
 };
 
 TEST(JsonParserTest, NumbersAndStringsAreBothValues) {

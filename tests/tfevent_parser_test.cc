@@ -18,6 +18,7 @@
 #include "common/text.h"
 #include "metrics-collector/tfevent_scalar.h"
 #include "tests/support/mutate.h"
+#include "tests/support/parser_harness.h"
 #include "tests/support/tfevent_files.h"
 
 namespace tuneup {
@@ -37,38 +38,19 @@ using testing::TfRecord;
 const Timestamp kNow = Timestamp(std::chrono::seconds(1'800'000'000));
 constexpr double kWall = 1'700'000'000.25;
 
-using Values = std::vector<std::pair<std::string, double>>;
-
-class Harness {
+class Harness : public testing::ParserHarness {
  public:
   explicit Harness(std::vector<std::string> names = {"loss", "accuracy"},
                    std::string directory = "/var/log/katib/tfevent",
-                   size_t max_record_bytes = size_t{16} << 20) {
+                   size_t max_record_bytes = size_t{16} << 20)
+      : ParserHarness(kNow) {
     TfEventParserOptions options;
     options.metric_names = std::move(names);
     options.directory = std::move(directory);
     options.max_record_bytes = max_record_bytes;
-    options.warn = [this](std::string_view message) { warnings.emplace_back(message); };
+    options.warn = CaptureWarnings();
     parser = MakeTfEventMetricParser(std::move(options));
   }
-  Harness& Feed(std::string_view bytes) {
-    parser->Feed(bytes, kNow, observations);
-    return *this;
-  }
-  Harness& Finish() {
-    parser->Finish(kNow, observations);
-    return *this;
-  }
-  Values values() const {
-    Values result;
-    for (const auto& o : observations)
-      result.emplace_back(o.metric, o.value);
-    return result;
-  }
-
-  std::unique_ptr<MetricParser> parser;
-  std::vector<Observation> observations;
-  std::vector<std::string> warnings;
 };
 
 TEST(TfEventParserTest, ScalarsInRecordOrderWithTheirWallTimes) {
