@@ -25,6 +25,9 @@ struct CollectorPath {
   std::string declared;  // as in the manifest
   std::string local;     // the trial's own copy
   bool directory = false;
+
+  // "/var/log/katib/metrics.log (this trial's copy: <trial dir>/collector/var/...)", for messages.
+  std::string Describe() const { return declared + " (this trial's copy: " + local + ")"; }
 };
 
 // The collector path of `experiment` for the trial in `trial_dir`; nullopt when its collector

@@ -45,8 +45,7 @@ class FileCollector : public TrialCollector {
 
   std::string MissingObjectiveMessage() const override {
     if (follower_ && !follower_->appeared()) {
-      return "exited 0, but the metrics file " + path_->declared +
-             " (this trial's copy: " + path_->local + ") never appeared";
+      return "exited 0, but the metrics file " + path_->Describe() + " never appeared";
     }
     return TrialCollector::MissingObjectiveMessage();
   }

@@ -44,12 +44,11 @@ class TfEventCollector : public TrialCollector {
 
   std::string MissingObjectiveMessage() const override {
     if (follower_ && !follower_->appeared()) {
-      return "exited 0, but the event directory " + path_->declared +
-             " (this trial's copy: " + path_->local + ") never appeared";
+      return "exited 0, but the event directory " + path_->Describe() + " never appeared";
     }
     if (follower_ && follower_->files().empty()) {
       return "exited 0, but no TensorFlow event file (a name with \"tfevents\") appeared in " +
-             path_->declared + " (this trial's copy: " + path_->local + ")";
+             path_->Describe();
     }
     return TrialCollector::MissingObjectiveMessage() + " in the tags of its event files";
   }
