@@ -44,6 +44,10 @@ int CliMain(int argc, char** argv) {
                   "how long a Custom metrics collector may run on after its trial ended, before "
                   "it is stopped (default 5000)")
       ->check(CLI::Range(0, 3'600'000));
+  run->add_option("--db-outage-limit", run_options.db_outage_limit,
+                  "seconds the database may be unavailable (writes are buffered and retried "
+                  "meanwhile) before the experiment fails (default 3600)")
+      ->check(CLI::Range(1, 7 * 24 * 3600));
 
   ReportOptions report_options;
   auto* report = app.add_subcommand(
@@ -58,6 +62,11 @@ int CliMain(int argc, char** argv) {
       ->add_option("--max-observations", report_options.max_observations,
                    "the trial's limit (default: $TUNEUP_MAX_OBSERVATIONS)")
       ->envname("TUNEUP_MAX_OBSERVATIONS");
+  report
+      ->add_option("--db-outage-limit", report_options.outage_limit,
+                   "seconds to keep retrying while the database is unavailable (default 3600)")
+      ->envname("TUNEUP_DB_OUTAGE_LIMIT")
+      ->check(CLI::Range(0, 7 * 24 * 3600));
 
   try {
     app.parse(argc, argv);

@@ -22,6 +22,7 @@ struct RunOptions {
   int file_poll_ms = 200;                // how often collectors read files and pushed values
   int64_t max_observations = 100'000;    // per trial attempt; later ones are dropped
   int custom_collector_grace_ms = 5000;  // a Custom collector's time after its trial ended
+  int db_outage_limit = 3600;            // seconds of database outage before the run gives up
   std::optional<bool> live_progress;     // default: when stderr is a terminal
 };
 
@@ -36,6 +37,7 @@ struct ReportOptions {
   std::string db;                    // default: $TUNEUP_DB
   std::string time;                  // RFC 3339; default: now
   int64_t max_observations = 0;      // default: $TUNEUP_MAX_OBSERVATIONS; 0: no limit
+  int outage_limit = 3600;           // seconds to keep retrying while the database is unavailable
 };
 
 // `tuneup report loss=0.31 accuracy=0.9`: a trial (collector kind Push or None) stores its own
@@ -43,7 +45,9 @@ struct ReportOptions {
 // checked first: one bad argument stores nothing (kExitUsage). The trial must be Running
 // (kExitFailed otherwise, naming its state). Beyond max_observations the values are dropped with
 // a warning and kExitOk, so a trainer that reports in a loop is not killed by the limit. Names
-// that are not metrics of the experiment are stored with a warning.
+// that are not metrics of the experiment are stored with a warning. While the database is
+// unavailable it retries (backoff up to 5 s) for up to outage_limit seconds, never storing the
+// values twice.
 int ReportCommand(const ReportOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace tuneup

@@ -58,9 +58,12 @@ class PushCollector : public TrialCollector {
       all = context_.store->GetObservations(context_.request.trial_name, std::nullopt,
                                             context_.attempt);
     } catch (const Error& e) {
-      if (context_.warn) context_.warn(std::string("cannot read pushed observations: ") + e.what());
+      // Once per outage, not at every poll: the runner reports the outage itself.
+      if (!std::exchange(read_failing_, true) && context_.warn)
+        context_.warn(std::string("cannot read pushed observations: ") + e.what());
       return;
     }
+    read_failing_ = false;
     if (all.size() <= seen_) return;
     std::vector<Observation> fresh(all.begin() + static_cast<std::ptrdiff_t>(seen_), all.end());
     seen_ = all.size();
@@ -70,6 +73,7 @@ class PushCollector : public TrialCollector {
   boost::asio::steady_timer timer_;
   size_t seen_ = 0;  // observations of this attempt already read
   bool finished_ = false;
+  bool read_failing_ = false;  // the last poll could not read the store
 };
 
 }  // namespace

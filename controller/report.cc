@@ -206,4 +206,8 @@ void ProgressPrinter::OnWarning(const std::string& trial, std::string_view messa
        (warnings_ == 5 ? " (further warnings only in each trial's metrics-collector.log)" : ""));
 }
 
+void ProgressPrinter::OnStoreMessage(std::string_view message) {
+  Note("store: " + std::string(message));
+}
+
 }  // namespace tuneup

@@ -37,6 +37,7 @@ class ProgressPrinter final : public RunObserver {
   void OnTrialStarted(const Trial& trial) override;
   void OnTrialFinished(const Trial& trial) override;
   void OnWarning(const std::string& trial, std::string_view message) override;
+  void OnStoreMessage(std::string_view message) override;
 
   // Redraws the live line (called every second so the elapsed time moves).
   void Tick();

@@ -1,8 +1,11 @@
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <ostream>
 #include <set>
+#include <thread>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/error.h"
@@ -36,6 +39,53 @@ std::optional<Observation> ParseMetricArgument(const std::string& argument, Time
     return std::nullopt;
   }
   return Observation{std::move(name), *value, time};
+}
+
+// What a try of a report learned that the next try needs: how many observations the attempt held
+// before the append, so a retry after a broken COMMIT does not store them twice.
+struct ReportAttempt {
+  std::optional<size_t> held_before;
+};
+
+// One try at storing the report. Throws Error; kUnavailable may be retried.
+int StoreReport(const ReportOptions& options, const std::vector<Observation>& observations,
+                ReportAttempt& attempt, std::ostream& err) {
+  std::unique_ptr<Store> store = OpenStore(options.db);
+  std::optional<Trial> trial = store->GetTrial(options.trial);
+  if (!trial) {
+    err << "error: there is no trial \"" << options.trial << "\" in " << RedactLocation(options.db)
+        << "\n";
+    return kExitFailed;
+  }
+  const size_t held = store->GetObservations(trial->name, std::nullopt, trial->attempt).size();
+  if (attempt.held_before && held >= *attempt.held_before + observations.size()) {
+    return kExitOk;  // the try that seemed to fail had stored them
+  }
+  if (trial->status != TrialStatus::kRunning) {
+    err << "error: trial " << trial->name << " is " << TrialStatusName(trial->status)
+        << "; observations are accepted only while it runs. Nothing was stored\n";
+    return kExitFailed;
+  }
+  if (std::optional<ExperimentRecord> record = store->GetExperiment(trial->experiment);
+      record && record->experiment.spec.objective) {
+    std::vector<std::string> wanted = MetricNames(*record->experiment.spec.objective);
+    for (const auto& observation : observations) {
+      if (std::find(wanted.begin(), wanted.end(), observation.metric) == wanted.end()) {
+        err << "warning: \"" << observation.metric << "\" is not a metric of experiment "
+            << trial->experiment << "; stored, but not used\n";
+      }
+    }
+  }
+  if (options.max_observations > 0 &&
+      static_cast<int64_t>(held + observations.size()) > options.max_observations) {
+    err << "warning: trial " << trial->name << " has reached its limit of "
+        << options.max_observations << " observations (TUNEUP_MAX_OBSERVATIONS); these were "
+        << "dropped\n";
+    return kExitOk;
+  }
+  attempt.held_before = held;
+  store->AppendObservations(trial->name, trial->attempt, observations);
+  return kExitOk;
 }
 
 }  // namespace
@@ -88,45 +138,28 @@ int ReportCommand(const ReportOptions& options, std::ostream& out, std::ostream&
     err << "error: the store " << options.db << " does not exist (TUNEUP_DB / --db)\n";
     return kExitFailed;
   }
-  try {
-    std::unique_ptr<Store> store = OpenStore(options.db);
-    std::optional<Trial> trial = store->GetTrial(options.trial);
-    if (!trial) {
-      err << "error: there is no trial \"" << options.trial << "\" in "
-          << RedactLocation(options.db) << "\n";
-      return kExitFailed;
-    }
-    if (trial->status != TrialStatus::kRunning) {
-      err << "error: trial " << trial->name << " is " << TrialStatusName(trial->status)
-          << "; observations are accepted only while it runs. Nothing was stored\n";
-      return kExitFailed;
-    }
-    if (std::optional<ExperimentRecord> record = store->GetExperiment(trial->experiment);
-        record && record->experiment.spec.objective) {
-      std::vector<std::string> wanted = MetricNames(*record->experiment.spec.objective);
-      for (const auto& observation : observations) {
-        if (std::find(wanted.begin(), wanted.end(), observation.metric) == wanted.end()) {
-          err << "warning: \"" << observation.metric << "\" is not a metric of experiment "
-              << trial->experiment << "; stored, but not used\n";
-        }
+  // While the database is unavailable (restarting, unreachable), the trial waits and tries again:
+  // the runner buffers its own writes meanwhile, and the trial's values must not be lost either.
+  ReportAttempt attempt;
+  auto delay = std::chrono::milliseconds(100);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options.outage_limit);
+  bool warned = false;
+  for (;;) {
+    try {
+      return StoreReport(options, observations, attempt, err);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kUnavailable || std::chrono::steady_clock::now() >= give_up) {
+        err << "error: " << e.what() << "\n";
+        return kExitFailed;
+      }
+      if (!std::exchange(warned, true)) {
+        err << "warning: " << e.what() << "; retrying for up to " << options.outage_limit << " s\n";
       }
     }
-    if (options.max_observations > 0) {
-      const auto stored = static_cast<int64_t>(
-          store->GetObservations(trial->name, std::nullopt, trial->attempt).size());
-      if (stored + static_cast<int64_t>(observations.size()) > options.max_observations) {
-        err << "warning: trial " << trial->name << " has reached its limit of "
-            << options.max_observations << " observations (TUNEUP_MAX_OBSERVATIONS); these were "
-            << "dropped\n";
-        return kExitOk;
-      }
-    }
-    store->AppendObservations(trial->name, trial->attempt, observations);
-  } catch (const Error& e) {
-    err << "error: " << e.what() << "\n";
-    return kExitFailed;
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(5000));
   }
-  return kExitOk;
 }
 
 }  // namespace tuneup

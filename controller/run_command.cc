@@ -204,6 +204,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   runner_options.collector.max_observations = options.max_observations;
   runner_options.collector.custom_grace =
       std::chrono::milliseconds(options.custom_collector_grace_ms);
+  runner_options.store_writer.give_up_after = std::chrono::seconds(options.db_outage_limit);
   ExperimentRunner runner(io, *store, executor, clock, runner_options, &progress);
 
   if (std::string image = ContainerImage(experiment); !image.empty()) {

@@ -16,6 +16,7 @@
 #include "common/text.h"
 #include "controller/checkpoints.h"
 #include "controller/end_rules.h"
+#include "controller/store_writer.h"
 #include "controller/trial_collector.h"
 #include "controller/trial_job.h"
 #include "metrics-collector/metric_reducer.h"
@@ -81,6 +82,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   // Asks the stopper about the running trial `name`; stops its job when told to.
   void ConsiderStopping(const std::string& name, Active& active);
   void SaveTrial(Trial& trial, TrialStatus previous, std::span<const Observation> observations);
+  void MakeWriter();
   void Abort(const std::string& error);
   void Finish();
   void Warn(const std::string& trial, std::string_view message);
@@ -93,7 +95,8 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   void NoteObjective(const Trial& trial);
 
   asio::io_context& io_;
-  Store& store_;
+  Store& store_;  // read directly; written through writer_
+  std::unique_ptr<StoreWriter> writer_;
   Executor& executor_;
   const Clock& clock_;
   RunnerOptions options_;
@@ -114,6 +117,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   std::optional<ExperimentEnd> ending_;
   bool interrupted_ = false;
   bool interrupted_twice_ = false;
+  bool interrupted_while_draining_ = false;
   std::string abort_error_;
   bool finished_ = false;
   bool reconcile_scheduled_ = false;
@@ -145,6 +149,7 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
   algorithm_ = std::move(algorithm);
   stopper_ = std::move(stopper);
   done_ = std::move(done);
+  MakeWriter();
   try {
     trials_ = store_.ListTrials(experiment_.metadata.name);
     LoadCurves();
@@ -160,12 +165,32 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
             ? "Experiment is running"
             : "Experiment is running (resumed with " + std::to_string(trials_.size()) + " trials)";
     if (!status_.start_time) status_.start_time = clock_.Now();
-    store_.UpdateExperimentStatus(experiment_.metadata.name, status_);
   } catch (const Error& e) {
     Abort(e.what());
     return;
   }
+  writer_->UpdateExperimentStatus(experiment_.metadata.name, status_);
   ScheduleReconcile();
+}
+
+void ExperimentRunner::Impl::MakeWriter() {
+  StoreWriterOptions options = options_.store_writer;
+  if (options.spill_path.empty()) {
+    options.spill_path =
+        (fs::path(options_.workdir) / ("store-buffer-" + experiment_.metadata.name + ".bin"))
+            .string();
+  }
+  // The writer belongs to this Impl and calls back only while it exists.
+  StoreWriterEvents events;
+  events.on_outage = [this](const std::string& message) {
+    if (observer_) observer_->OnStoreMessage(message);
+  };
+  events.on_recovered = [this](const std::string& message) {
+    if (observer_) observer_->OnStoreMessage(message);
+    ScheduleReconcile();  // trials held back during the outage may start now
+  };
+  events.on_fatal = [this](const std::string& reason) { Abort(reason); };
+  writer_ = std::make_unique<StoreWriter>(io_, store_, std::move(options), std::move(events));
 }
 
 void ExperimentRunner::Impl::LoadCurves() {
@@ -204,7 +229,13 @@ void ExperimentRunner::Impl::ConsiderStopping(const std::string& name, Active& a
 }
 
 void ExperimentRunner::Impl::Interrupt() {
-  if (finished_) return;
+  if (finished_) {
+    // Waiting for the database to take the last writes: the second interrupt gives up on them.
+    if (writer_->pending() > 0 && std::exchange(interrupted_while_draining_, true)) {
+      writer_->Abandon("interrupted while waiting for the database to come back");
+    }
+    return;
+  }
   if (interrupted_) {
     interrupted_twice_ = true;
     executor_.KillAllNow();
@@ -259,6 +290,9 @@ void ExperimentRunner::Impl::Reconcile() {
     BeginEnding(*end);
     return;
   }
+  // No new trial while the database is unavailable: a trial is stored before its job starts, so
+  // that a crash never loses one. The writer's recovery reconciles again.
+  if (writer_->pending() > 0) return;
   const int parallel = experiment_.spec.parallel_trial_count.value_or(1);
   while (static_cast<int>(active_.size()) < parallel && !queue_.empty() && !ending_) {
     size_t index = queue_.front();
@@ -311,23 +345,25 @@ void ExperimentRunner::Impl::ProposeTrials(int slots) {
     created.push_back(std::move(trial));
     curves_.emplace_back();
   }
-  try {
-    store_.CreateTrials(created);  // the intent is stored before any job starts
-  } catch (const Error& e) {
-    Abort(e.what());
-    return;
-  }
+  writer_->CreateTrials(created);  // the intent is stored before any job starts
+  if (!abort_error_.empty()) return;
+  // Queued instead when the database just became unavailable: they start once it is back.
+  const bool stored = writer_->pending() == 0;
   for (auto& trial : created) {
     trials_.push_back(std::move(trial));
     ++state_.counts[TrialStatus::kPending];
-    StartTrial(trials_.size() - 1);
+    if (stored) {
+      StartTrial(trials_.size() - 1);
+    } else {
+      queue_.push_back(trials_.size() - 1);
+    }
     if (!abort_error_.empty()) return;
   }
 }
 
 void ExperimentRunner::Impl::SaveTrial(Trial& trial, TrialStatus previous,
                                        std::span<const Observation> observations) {
-  store_.UpdateTrial(trial, observations);
+  writer_->UpdateTrial(trial, observations);
   if (previous != trial.status) Recount(previous, trial.status);
   NoteObjective(trial);
 }
@@ -342,12 +378,7 @@ void ExperimentRunner::Impl::FailBeforeLaunch(size_t index, const std::string& r
   trial.completed_at = clock_.Now();
   ++state_.consecutive_launch_failures;
   state_.last_launch_error = message;
-  try {
-    SaveTrial(trial, previous, {});
-  } catch (const Error& e) {
-    Abort(e.what());
-    return;
-  }
+  SaveTrial(trial, previous, {});
   if (observer_) observer_->OnTrialFinished(trial);
   ScheduleReconcile();
 }
@@ -432,12 +463,8 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
   trial.reason.clear();
   trial.message.clear();
   trial.started_at = clock_.Now();
-  try {
-    SaveTrial(trial, previous, {});  // Running is stored before the process exists
-  } catch (const Error& e) {
-    Abort(e.what());
-    return;
-  }
+  SaveTrial(trial, previous, {});  // Running is stored (or queued) before the process exists
+  if (!abort_error_.empty()) return;
   active->collector->Start();
   active_[trial.name] = std::move(active);
   if (observer_) observer_->OnTrialStarted(trial);
@@ -477,12 +504,8 @@ void ExperimentRunner::Impl::FlushObservations() {
     std::vector<Observation>& stored = active->collector->metrics().stored_elsewhere();
     if (unsaved.empty() && stored.empty()) continue;
     const Trial& trial = trials_[active->index];
-    try {
-      if (!unsaved.empty()) store_.AppendObservations(trial.name, trial.attempt, unsaved);
-    } catch (const Error& e) {
-      Abort(e.what());
-      return;
-    }
+    writer_->AppendObservations(trial.name, trial.attempt, unsaved);
+    if (!abort_error_.empty()) return;
     const size_t before = curves_[active->index].size();
     ExtendCurve(active->index, stored);
     ExtendCurve(active->index, unsaved);
@@ -567,12 +590,7 @@ void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& 
       trial.message = result.message;
     }
   }
-  try {
-    SaveTrial(trial, previous, metrics.unsaved());
-  } catch (const Error& e) {
-    Abort(e.what());
-    return;
-  }
+  SaveTrial(trial, previous, metrics.unsaved());
   if (observer_) observer_->OnTrialFinished(trial);
   ScheduleReconcile();
 }
@@ -587,12 +605,7 @@ void ExperimentRunner::Impl::BeginEnding(const ExperimentEnd& end) {
     trial.reason = trial_reason::kKilled;
     trial.message = "not started: the experiment ended (" + ending_->reason + ")";
     trial.completed_at = clock_.Now();
-    try {
-      SaveTrial(trial, previous, {});
-    } catch (const Error& e) {
-      Abort(e.what());
-      return;
-    }
+    SaveTrial(trial, previous, {});
   }
   queue_.clear();
   KillActive();
@@ -626,13 +639,21 @@ void ExperimentRunner::Impl::Finish() {
     status_.message =
         "Experiment was interrupted at " + FormatRfc3339(clock_.Now()) + "; run it again to resume";
   }
-  try {
-    store_.UpdateExperimentStatus(experiment_.metadata.name, status_);
-  } catch (const Error& e) {
-    if (outcome.error.empty()) outcome.error = e.what();
-  }
   outcome.status = status_;
-  if (done_) done_(outcome);
+  writer_->UpdateExperimentStatus(experiment_.metadata.name, status_);
+  if (writer_->pending() > 0 && observer_) {
+    observer_->OnStoreMessage("waiting for the database to store the last " +
+                              std::to_string(writer_->pending()) +
+                              " writes (interrupt twice to give up on them)");
+  }
+  // Done only when everything is stored (or cannot be): the caller reads the results back.
+  writer_->WhenDrained([weak = weak_from_this(), outcome]() mutable {
+    auto self = weak.lock();
+    if (!self) return;
+    if (self->writer_->failed() && outcome.error.empty())
+      outcome.error = self->writer_->fatal_reason();
+    if (self->done_) self->done_(outcome);
+  });
 }
 
 }  // namespace tuneup

@@ -22,6 +22,12 @@
 // Interrupt() stops every running trial and re-queues it (Pending), leaving the experiment
 // Running so the next run resumes it.
 //
+// Database outages: every write goes through a StoreWriter (controller/store_writer.h). While the
+// store is unavailable, trials keep running and writes are buffered in order, then stored once it
+// is back; `done` comes only after the last write is stored. A write that cannot be made ends the
+// experiment, aborted with the database's error. Reads (at Start, and by Push collectors) go to
+// the store directly.
+//
 // The store, the executor and the clock are injected; everything happens on the io_context's
 // thread.
 #pragma once
@@ -34,6 +40,7 @@
 #include "api/experiment_status.h"
 #include "common/clock.h"
 #include "controller/executor.h"
+#include "controller/store_writer.h"
 #include "controller/trial_collector.h"
 #include "db/store.h"
 #include "suggestion/algorithm.h"
@@ -54,6 +61,9 @@ struct RunnerOptions {
   std::string tuneup_binary;
   // Limits and timings of the metrics collectors (controller/trial_collector.h).
   CollectorOptions collector;
+  // Retries and buffering while the database is unavailable (controller/store_writer.h);
+  // spill_path defaults to <workdir>/store-buffer-<experiment>.bin.
+  StoreWriterOptions store_writer;
 };
 
 // Progress, for whoever is watching (the CLI's progress line, tests). Called on the loop thread.
@@ -66,6 +76,8 @@ class RunObserver {
     (void)trial;
     (void)message;
   }
+  // The database went away, came back, or is being waited for.
+  virtual void OnStoreMessage(std::string_view message) { (void)message; }
 };
 
 struct RunOutcome {

@@ -27,6 +27,14 @@ std::optional<Timestamp> OptionalTime(const pqxx::field& field) {
   return FromUnixMicros(field.as<int64_t>());
 }
 
+// SQLSTATEs that say "try again later" rather than "this is wrong": connection exceptions (class
+// 08), the server shutting down or starting up (57P01-57P03), out of resources (class 53), and
+// transactions the server chose to abort (serialization failure, deadlock).
+bool IsTransient(const std::string& sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate.starts_with("53") || sqlstate == "57P01" ||
+         sqlstate == "57P02" || sqlstate == "57P03" || sqlstate == "40001" || sqlstate == "40P01";
+}
+
 // Runs `body`, turning libpqxx's exceptions into Errors that name what was being done.
 template <typename Body>
 auto Guard(const std::string& what, Body&& body) {
@@ -36,8 +44,14 @@ auto Guard(const std::string& what, Body&& body) {
     throw;
   } catch (const pqxx::broken_connection& e) {
     throw Error(ErrorCode::kUnavailable, "postgresql: " + what + ": " + e.what());
+  } catch (const pqxx::in_doubt_error& e) {
+    // The connection broke during COMMIT: the change may or may not be stored. Retryable, and
+    // the retrying caller must find out which (controller/store_writer.h does).
+    throw Error(ErrorCode::kUnavailable,
+                "postgresql: " + what + ": commit outcome unknown: " + e.what());
   } catch (const pqxx::sql_error& e) {
-    throw Error(ErrorCode::kInternal, "postgresql: " + what + ": " + e.what());
+    ErrorCode code = IsTransient(e.sqlstate()) ? ErrorCode::kUnavailable : ErrorCode::kInternal;
+    throw Error(code, "postgresql: " + what + ": " + e.what());
   } catch (const std::exception& e) {
     throw Error(ErrorCode::kInternal, "postgresql: " + what + ": " + e.what());
   }

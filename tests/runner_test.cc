@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "api/manifest.h"
 #include "common/text.h"
@@ -19,6 +20,7 @@
 #include "db/sqlite_store.h"
 #include "suggestion/registry.h"
 #include "tests/support/fake_executor.h"
+#include "tests/support/flaky_store.h"
 #include "tests/support/test_support.h"
 
 namespace tuneup {
@@ -113,7 +115,10 @@ class RunnerTest : public ::testing::Test {
     RunnerOptions options;
     options.workdir = dir_.path().string();
     options.manifest_dir = dir_.path().string();
-    ExperimentRunner runner(io_, store_, executor_, clock_, options);
+    options.store_writer.first_retry = std::chrono::milliseconds(1);
+    options.store_writer.max_retry = std::chrono::milliseconds(5);
+    ExperimentRunner runner(io_, runner_store_ ? *runner_store_ : store_, executor_, clock_,
+                            options, observer_);
     RunOutcome outcome;
     bool done = false;
     runner.Start(record, std::move(algorithm), CreateEarlyStopper(record.experiment),
@@ -177,6 +182,8 @@ class RunnerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   SqliteStore store_;
+  Store* runner_store_ = nullptr;  // what the runner uses, when not store_
+  RunObserver* observer_ = nullptr;
   boost::asio::io_context io_;
   FakeExecutor executor_;
   FakeClock clock_;
@@ -646,6 +653,76 @@ TEST_F(RunnerTest, APromotedTrialStartsFromACopyOfTheEarlierTrialsCheckpoint) {
   EXPECT_THAT(trials[2].message,
               ::testing::HasSubstr("\"../../escape\": not the name of another trial"));
   EXPECT_EQ(seen.count(trials[2].name), 0u);
+}
+
+// What the runner said about the database.
+class StoreMessages : public RunObserver {
+ public:
+  void OnStoreMessage(std::string_view message) override { messages.emplace_back(message); }
+  std::vector<std::string> messages;
+};
+
+// The database goes away while two trials run and comes back 50 ms later: the running trials go
+// on reporting, no new trial starts meanwhile (a trial is stored before its job starts), and in
+// the end every trial and every observation is stored once.
+TEST_F(RunnerTest, SurvivesADatabaseOutageWithoutLosingOrRepeatingAnObservation) {
+  testing::FlakyStore flaky(store_);
+  runner_store_ = &flaky;
+  StoreMessages messages;
+  observer_ = &messages;
+  BehaveAsCurves(5);
+  size_t launched_when_down = 0, launched_when_up = 0;
+  boost::asio::steady_timer outage(io_);
+  auto curves = executor_.behaviour;
+  executor_.behaviour = [&](FakeExecutor& executor, const TrialJob& job) {
+    curves(executor, job);
+    if (executor.launched().size() != 2 || flaky.down) return;
+    flaky.down = true;
+    launched_when_down = executor.launched().size();
+    outage.expires_after(std::chrono::milliseconds(50));
+    outage.async_wait([&](const boost::system::error_code&) {
+      launched_when_up = executor_.launched().size();
+      flaky.down = false;
+    });
+  };
+  Spec spec;
+  spec.parallel = 2;
+  spec.max_trials = 6;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_TRUE(outcome.error.empty()) << outcome.error;
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_EQ(launched_when_down, 2u);
+  EXPECT_EQ(launched_when_up, 2u) << "a trial started while the database was down";
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 6u);
+  for (const auto& trial : trials) {
+    EXPECT_EQ(trial.status, TrialStatus::kSucceeded) << trial.name;
+    EXPECT_EQ(Observations(trial.name, "loss").size(), 5u) << trial.name;
+  }
+  EXPECT_EQ(store_.GetExperiment("runner-test")->status.reason,
+            experiment_reason::kMaxTrialsReached);
+  ASSERT_GE(messages.messages.size(), 2u);
+  EXPECT_THAT(messages.messages.front(), ::testing::HasSubstr("the database is unavailable"));
+  EXPECT_THAT(messages.messages.back(), ::testing::HasSubstr("the database is back"));
+}
+
+// A write the database refuses (not an outage) ends the experiment, naming the error.
+TEST_F(RunnerTest, AWriteTheDatabaseRefusesEndsTheExperiment) {
+  testing::FlakyStore flaky(store_);
+  runner_store_ = &flaky;
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  executor_.behaviour = [&, behave = executor_.behaviour](FakeExecutor& executor,
+                                                          const TrialJob& job) {
+    if (executor.launched().size() == 2) flaky.refuse_writes = true;
+    behave(executor, job);
+  };
+  Spec spec;
+  spec.parallel = 1;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_THAT(outcome.error, ::testing::HasSubstr("cannot write to the database: flaky:"));
+  EXPECT_THAT(outcome.error, ::testing::HasSubstr("refused"));
+  EXPECT_EQ(outcome.status.state, ExperimentState::kFailed);
+  EXPECT_EQ(executor_.launched().size(), 2u);
 }
 
 }  // namespace

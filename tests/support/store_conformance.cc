@@ -975,6 +975,9 @@ TEST_P(StoreConformanceTest, ConcurrentWritersOnTwoConnectionsLoseNothing) {
 
 }  // namespace
 
+// Tests that only borrow ConformanceExperiment link these cases without running them.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreConformanceTest);
+
 ExperimentRecord ConformanceExperiment(const std::string& name) {
   return Record(name);
 }
