@@ -15,9 +15,11 @@ namespace asio = boost::asio;
 
 namespace {
 
+// "0.4 s", "6.3 s", "3600 s": tenths only where they matter.
 std::string Seconds(std::chrono::steady_clock::duration duration) {
+  const double seconds = std::chrono::duration<double>(duration).count();
   char text[32];
-  std::snprintf(text, sizeof(text), "%.1f s", std::chrono::duration<double>(duration).count());
+  std::snprintf(text, sizeof(text), seconds < 100 ? "%.1f s" : "%.0f s", seconds);
   return text;
 }
 
