@@ -76,7 +76,14 @@ inline constexpr const char* kKilled = "TrialKilled";
 inline constexpr const char* kEarlyStopped = "TrialEarlyStopped";
 inline constexpr const char* kLaunchFailed = "LaunchFailed";
 inline constexpr const char* kRequeued = "Requeued";
+// tuneup's own: re-run after the cluster took the job away, or failed under it.
+inline constexpr const char* kPreempted = "TrialPreempted";
+inline constexpr const char* kInfrastructureFailed = "InfrastructureFailed";
 }  // namespace trial_reason
+
+// Label counting a trial's infrastructure failures (JobResult::kInfrastructureFailed), across
+// attempts and runs, against the experiment's retry budget.
+inline constexpr const char* kInfrastructureFailuresLabel = "tuneup.dev/infrastructure-failures";
 
 // Label of a trial that continues another trial's training (a Hyperband or ASHA promotion): the
 // earlier trial's name. The controller starts such a trial with a copy of that trial's checkpoint

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "api/search_space.h"
+#include "api/tuneup_annotations.h"
 
 namespace tuneup {
 
@@ -212,6 +213,7 @@ FieldErrors ValidateExperiment(const Experiment& experiment) {
   ValidateSearchSpaceKind(experiment.spec, errors);
   ValidateParameters(experiment.spec, errors);
   ValidateMetricsCollector(experiment.spec, errors);
+  ReadTuneupSettings(experiment, errors);
   return errors;
 }
 

@@ -43,6 +43,14 @@ struct JobResult {
     kExited,        // the process ended by itself: see exit_code / signal
     kKilled,        // stopped on request (Kill)
     kLaunchFailed,  // could not be started: see message
+    // The cluster took the job away: preempted by a higher-priority job, evicted, requeued by
+    // the scheduler. Not the trial's doing: the runner re-runs the trial with the same
+    // assignment, as a new attempt, as often as it happens, and never counts it as failed.
+    kPreempted,
+    // The infrastructure failed under the job (a node died, a node never booted). Re-run like a
+    // preemption, but at most the experiment's infrastructure retry budget per trial
+    // (api/tuneup_annotations.h); beyond it the trial fails.
+    kInfrastructureFailed,
   };
   Kind kind = Kind::kExited;
   int exit_code = -1;  // for kExited without a signal

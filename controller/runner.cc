@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "api/tuneup_annotations.h"
 #include "common/error.h"
 #include "common/text.h"
 #include "controller/checkpoints.h"
@@ -68,6 +69,14 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   // The end of the experiment, if it has come (controller/end_rules.h).
   std::optional<ExperimentEnd> CheckEnd();
   void BeginEnding(const ExperimentEnd& end);
+  // The job of trial `index` was taken away (preempted, or the infrastructure failed): queues
+  // the trial to run again, before any new one, or fails it when its infrastructure retries are
+  // used up.
+  void Requeue(size_t index, const JobResult& result);
+  static bool TakenAway(const JobResult& result) {
+    return result.kind == JobResult::Kind::kPreempted ||
+           result.kind == JobResult::Kind::kInfrastructureFailed;
+  }
   void StartTrial(size_t index);
   void FailBeforeLaunch(size_t index, const std::string& reason, const std::string& message);
   void OnOutput(const std::string& name, OutputStream stream, std::string_view bytes);
@@ -104,6 +113,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
 
   Experiment experiment_;
   ExperimentStatus status_;
+  TuneupSettings settings_;  // tuneup's own annotations (api/tuneup_annotations.h)
   std::unique_ptr<Algorithm> algorithm_;
   std::unique_ptr<EarlyStopper> stopper_;
   std::function<void(const RunOutcome&)> done_;
@@ -151,6 +161,7 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
   done_ = std::move(done);
   MakeWriter();
   try {
+    settings_ = TuneupSettingsOf(experiment_);
     trials_ = store_.ListTrials(experiment_.metadata.name);
     LoadCurves();
     for (size_t i = 0; i < trials_.size(); ++i) {
@@ -552,7 +563,14 @@ void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& 
   TrialStatus previous = trial.status;
   // Only the executor knows whether a stop request reached the job before it ended on its own.
   bool killed = result.kind == JobResult::Kind::kKilled;
-  if (result.kind == JobResult::Kind::kLaunchFailed) {
+  if (TakenAway(result) && !ending_) {
+    Requeue(active->index, result);
+  } else if (TakenAway(result)) {
+    trial.status = TrialStatus::kKilled;
+    trial.reason = trial_reason::kKilled;
+    trial.message =
+        "not re-run after " + result.message + ": the experiment ended (" + ending_->reason + ")";
+  } else if (result.kind == JobResult::Kind::kLaunchFailed) {
     trial.status = TrialStatus::kFailed;
     trial.reason = trial_reason::kLaunchFailed;
     trial.message = result.message;
@@ -593,6 +611,33 @@ void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& 
   SaveTrial(trial, previous, metrics.unsaved());
   if (observer_) observer_->OnTrialFinished(trial);
   ScheduleReconcile();
+}
+
+void ExperimentRunner::Impl::Requeue(size_t index, const JobResult& result) {
+  Trial& trial = trials_[index];
+  if (result.kind == JobResult::Kind::kInfrastructureFailed) {
+    int failures = 1;
+    if (auto it = trial.labels.find(kInfrastructureFailuresLabel); it != trial.labels.end())
+      failures += static_cast<int>(ParseInt64(it->second).value_or(0));
+    trial.labels[kInfrastructureFailuresLabel] = std::to_string(failures);
+    if (failures > settings_.infrastructure_retries) {
+      trial.status = TrialStatus::kFailed;
+      trial.reason = trial_reason::kInfrastructureFailed;
+      trial.message = "the infrastructure failed under it " + std::to_string(failures) +
+                      " times, more than " + kInfrastructureRetriesAnnotation + " (" +
+                      std::to_string(settings_.infrastructure_retries) +
+                      ") allows; last: " + result.message;
+      return;
+    }
+  }
+  trial.status = TrialStatus::kPending;
+  trial.reason = result.kind == JobResult::Kind::kPreempted ? trial_reason::kPreempted
+                                                            : trial_reason::kInfrastructureFailed;
+  trial.message = result.message + "; re-runs with the same assignment";
+  trial.objective.reset();
+  trial.completed_at.reset();
+  // After an interrupt it stays Pending for the next run, like the trials that were stopped.
+  if (!interrupted_) queue_.push_front(index);
 }
 
 void ExperimentRunner::Impl::BeginEnding(const ExperimentEnd& end) {

@@ -214,7 +214,21 @@ TEST_P(RejectedTest, NamesTheField) {
 }
 
 std::vector<RuleCase> MetadataAndCountCases() {
+  const std::string retries = "/metadata/annotations/tuneup.dev~1infrastructure-retries";
   return {
+      {"InfrastructureRetriesNotANumber",
+       [=](Json& d) { Set(d, retries, "three"); },
+       {{"metadata.annotations[tuneup.dev/infrastructure-retries]",
+         "a whole number from 0 to 1000, got \"three\""}}},
+      {"InfrastructureRetriesNegative",
+       [=](Json& d) { Set(d, retries, "-1"); },
+       {{"metadata.annotations[tuneup.dev/infrastructure-retries]", "got \"-1\""}}},
+      {"InfrastructureRetriesTooMany",
+       [=](Json& d) { Set(d, retries, "1001"); },
+       {{"metadata.annotations[tuneup.dev/infrastructure-retries]", "got \"1001\""}}},
+      {"UnknownTuneupAnnotation",
+       [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1prioirty", "low"); },
+       {{"metadata.annotations[tuneup.dev/prioirty]", "unknown tuneup annotation"}}},
       {"NameEmpty",
        [](Json& d) { Set(d, "/metadata/name", ""); },
        {{"metadata.name", "must be specified"}}},
@@ -890,6 +904,12 @@ TEST_P(AcceptedTest, IsValid) {
 
 std::vector<RuleCase> AcceptedCases() {
   return {
+      {"InfrastructureRetriesZero",
+       [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1infrastructure-retries", "0"); },
+       {}},
+      {"OtherAnnotationsAreLeftAlone",
+       [](Json& d) { Set(d, "/metadata/annotations/example.com~1owner", "team-a"); },
+       {}},
       {"NameOf40Characters",
        [](Json& d) { Set(d, "/metadata/name", "a" + std::string(38, '-') + "z"); },
        {}},

@@ -39,6 +39,7 @@ struct Spec {
   std::string type = "minimize";
   std::string x_space = R"(min: "0", max: "1")";
   std::string early_stopping;  // the spec.earlyStopping block, indented under spec
+  std::string annotations;     // metadata.annotations entries, indented under it
 };
 
 std::string Yaml(const Spec& s) {
@@ -46,7 +47,8 @@ std::string Yaml(const Spec& s) {
 kind: Experiment
 metadata:
   name: runner-test
-spec:
+)" + (s.annotations.empty() ? "" : "  annotations:\n" + s.annotations) +
+                     R"(spec:
   objective:
     type: )" + s.type +
                      "\n";
@@ -723,6 +725,72 @@ TEST_F(RunnerTest, AWriteTheDatabaseRefusesEndsTheExperiment) {
   EXPECT_THAT(outcome.error, ::testing::HasSubstr("refused"));
   EXPECT_EQ(outcome.status.state, ExperimentState::kFailed);
   EXPECT_EQ(executor_.launched().size(), 2u);
+}
+
+// The cluster preempts the first attempt of every other trial midway: each is re-run with the same
+// assignment as a new attempt, none counts as failed, and the experiment still runs
+// maxTrialCount trials to the end.
+TEST_F(RunnerTest, APreemptedTrialIsReRunWithTheSameAssignment) {
+  std::map<std::string, int> launches;
+  executor_.behaviour = [&](FakeExecutor& executor, const TrialJob& job) {
+    executor.Output(job.trial, "loss=" + FormatDouble(XOf(job) + 1) + "\n");
+    const bool odd = job.trial.back() % 2 == 1;
+    if (odd && launches[job.trial]++ == 0) {
+      executor.TakeAway(job.trial, JobResult::Kind::kPreempted, "preempted by job 42");
+    } else {
+      executor.Output(job.trial, "loss=" + FormatDouble(XOf(job)) + "\n");
+      executor.Exit(job.trial, 0);
+    }
+  };
+  Spec spec;
+  spec.max_trials = 6;
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_EQ(executor_.launched().size(), 9u);
+  std::map<std::string, std::vector<std::string>> argv_by_trial;
+  for (const auto& job : executor_.launched())
+    argv_by_trial[job.trial].push_back(job.argv.at(1));
+  for (const auto& trial : Trials()) {
+    EXPECT_EQ(trial.status, TrialStatus::kSucceeded) << trial.name;
+    const bool odd = trial.name.back() % 2 == 1;
+    EXPECT_EQ(trial.attempt, odd ? 1 : 0) << trial.name;
+    const auto& argv = argv_by_trial[trial.name];
+    ASSERT_EQ(argv.size(), odd ? 2u : 1u) << trial.name;
+    EXPECT_EQ(argv.front(), argv.back()) << trial.name << " re-ran with another assignment";
+    // The preempted attempt keeps what it reported; the objective is the last attempt's.
+    if (odd) {
+      EXPECT_EQ(Observations(trial.name, "loss", 0).size(), 1u) << trial.name;
+    }
+    EXPECT_EQ(Observations(trial.name, "loss", trial.attempt).size(), 2u) << trial.name;
+  }
+}
+
+// Infrastructure failures are re-run too, but only as often as the experiment allows.
+TEST_F(RunnerTest, InfrastructureFailuresBeyondTheBudgetFailTheTrial) {
+  executor_.behaviour = [](FakeExecutor& executor, const TrialJob& job) {
+    if (job.trial.ends_with("-0001")) {
+      executor.TakeAway(job.trial, JobResult::Kind::kInfrastructureFailed, "NODE_FAIL on node1");
+    } else {
+      executor.Output(job.trial, "loss=1\n");
+      executor.Exit(job.trial, 0);
+    }
+  };
+  Spec spec;
+  spec.parallel = 1;
+  spec.max_trials = 3;
+  spec.annotations = "    tuneup.dev/infrastructure-retries: \"2\"\n";
+  RunOutcome outcome = Run(Create(spec));
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].status, TrialStatus::kFailed);
+  EXPECT_EQ(trials[0].reason, trial_reason::kInfrastructureFailed);
+  EXPECT_EQ(trials[0].attempt, 2);  // three runs
+  EXPECT_EQ(trials[0].labels.at(kInfrastructureFailuresLabel), "3");
+  EXPECT_THAT(trials[0].message, ::testing::HasSubstr("3 times, more than "
+                                                      "tuneup.dev/infrastructure-retries (2)"));
+  EXPECT_THAT(trials[0].message, ::testing::HasSubstr("NODE_FAIL on node1"));
+  EXPECT_EQ(trials[1].status, TrialStatus::kSucceeded);
 }
 
 }  // namespace

@@ -57,6 +57,14 @@ void FakeExecutor::FailLaunch(const std::string& trial, const std::string& messa
   End(trial, result);
 }
 
+void FakeExecutor::TakeAway(const std::string& trial, JobResult::Kind kind,
+                            const std::string& message) {
+  JobResult result;
+  result.kind = kind;
+  result.message = message;
+  End(trial, result);
+}
+
 void FakeExecutor::End(const std::string& trial, const JobResult& result) {
   auto it = jobs_.find(trial);
   if (it == jobs_.end()) return;

@@ -32,6 +32,8 @@ class FakeExecutor final : public Executor {
   // Makes the job of `trial` exit with `code` (or fail to launch). Ignored when not running.
   void Exit(const std::string& trial, int code);
   void FailLaunch(const std::string& trial, const std::string& message);
+  // Makes the cluster take the job of `trial` away (kPreempted or kInfrastructureFailed).
+  void TakeAway(const std::string& trial, JobResult::Kind kind, const std::string& message);
 
   const std::vector<TrialJob>& launched() const { return launched_; }
   size_t max_running() const { return max_running_; }

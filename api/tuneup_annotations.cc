@@ -1,0 +1,53 @@
+#include "api/tuneup_annotations.h"
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+
+namespace tuneup {
+
+namespace {
+
+constexpr std::string_view kPrefix = "tuneup.dev/";
+
+std::string AnnotationPath(const std::string& key) {
+  return "metadata.annotations[" + key + "]";
+}
+
+std::optional<int> ParseCount(const std::string& text, int max) {
+  int value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr != end || value < 0 || value > max) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+TuneupSettings ReadTuneupSettings(const Experiment& experiment, FieldErrors& errors) {
+  TuneupSettings settings;
+  for (const auto& [key, value] : experiment.metadata.annotations) {
+    if (!std::string_view(key).starts_with(kPrefix)) continue;
+    if (key == kInfrastructureRetriesAnnotation) {
+      if (auto count = ParseCount(value, 1000)) {
+        settings.infrastructure_retries = *count;
+      } else {
+        errors.push_back(
+            {AnnotationPath(key), "must be a whole number from 0 to 1000, got \"" + value + "\""});
+      }
+    } else {
+      errors.push_back({AnnotationPath(key), std::string("unknown tuneup annotation (known: ") +
+                                                 kInfrastructureRetriesAnnotation + ")"});
+    }
+  }
+  return settings;
+}
+
+TuneupSettings TuneupSettingsOf(const Experiment& experiment) {
+  FieldErrors errors;
+  TuneupSettings settings = ReadTuneupSettings(experiment, errors);
+  if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, errors.front().ToString());
+  return settings;
+}
+
+}  // namespace tuneup
