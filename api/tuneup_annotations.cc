@@ -24,6 +24,25 @@ std::optional<int> ParseCount(const std::string& text, int max) {
 
 }  // namespace
 
+std::optional<Priority> ParsePriority(std::string_view text) {
+  if (text == "low") return Priority::kLow;
+  if (text == "normal") return Priority::kNormal;
+  if (text == "high") return Priority::kHigh;
+  return std::nullopt;
+}
+
+std::string_view PriorityName(Priority priority) {
+  switch (priority) {
+    case Priority::kLow:
+      return "low";
+    case Priority::kNormal:
+      return "normal";
+    case Priority::kHigh:
+      return "high";
+  }
+  return "normal";
+}
+
 TuneupSettings ReadTuneupSettings(const Experiment& experiment, FieldErrors& errors) {
   TuneupSettings settings;
   for (const auto& [key, value] : experiment.metadata.annotations) {
@@ -35,9 +54,17 @@ TuneupSettings ReadTuneupSettings(const Experiment& experiment, FieldErrors& err
         errors.push_back(
             {AnnotationPath(key), "must be a whole number from 0 to 1000, got \"" + value + "\""});
       }
+    } else if (key == kPriorityAnnotation) {
+      if (auto priority = ParsePriority(value)) {
+        settings.priority = *priority;
+      } else {
+        errors.push_back(
+            {AnnotationPath(key), "must be one of low, normal, high, got \"" + value + "\""});
+      }
     } else {
       errors.push_back({AnnotationPath(key), std::string("unknown tuneup annotation (known: ") +
-                                                 kInfrastructureRetriesAnnotation + ")"});
+                                                 kInfrastructureRetriesAnnotation + ", " +
+                                                 kPriorityAnnotation + ")"});
     }
   }
   return settings;

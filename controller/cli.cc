@@ -48,6 +48,11 @@ int CliMain(int argc, char** argv) {
                   "seconds the database may be unavailable (writes are buffered and retried "
                   "meanwhile) before the experiment fails (default 3600)")
       ->check(CLI::Range(1, 7 * 24 * 3600));
+  run->add_option("--priority", run_options.priority,
+                  "low, normal or high (default: the tuneup.dev/priority annotation, else "
+                  "normal). Low-priority trials run as background work (SCHED_IDLE, nice 19) and "
+                  "yield on SIGUSR1: stopped and re-queued until SIGUSR2")
+      ->check(CLI::IsMember({"low", "normal", "high"}));
 
   ReportOptions report_options;
   auto* report = app.add_subcommand(

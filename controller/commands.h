@@ -23,6 +23,7 @@ struct RunOptions {
   int64_t max_observations = 100'000;    // per trial attempt; later ones are dropped
   int custom_collector_grace_ms = 5000;  // a Custom collector's time after its trial ended
   int db_outage_limit = 3600;            // seconds of database outage before the run gives up
+  std::optional<std::string> priority;   // low|normal|high; overrides tuneup.dev/priority
   std::optional<bool> live_progress;     // default: when stderr is a terminal
 };
 

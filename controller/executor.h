@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/experiment.h"
+#include "api/tuneup_annotations.h"
 
 namespace tuneup {
 
@@ -34,6 +35,9 @@ struct TrialJob {
   std::string image;
   // The whole rendered trialSpec, for executors that submit it as is (Kubernetes).
   Json rendered_spec;
+  // How the job competes with other work (api/tuneup_annotations.h): each executor maps it to
+  // what its platform has (locally: low = SCHED_IDLE and nice 19).
+  Priority priority = Priority::kNormal;
 };
 
 enum class OutputStream { kStdout, kStderr };

@@ -205,6 +205,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   runner_options.collector.custom_grace =
       std::chrono::milliseconds(options.custom_collector_grace_ms);
   runner_options.store_writer.give_up_after = std::chrono::seconds(options.db_outage_limit);
+  if (options.priority) runner_options.priority = ParsePriority(*options.priority);
   ExperimentRunner runner(io, *store, executor, clock, runner_options, &progress);
 
   if (std::string image = ContainerImage(experiment); !image.empty()) {
@@ -225,6 +226,25 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     });
   };
   wait_for_signal();
+  // Background tuning: SIGUSR1 asks a low-priority experiment to give the machine back, SIGUSR2
+  // lets it go on.
+  asio::signal_set yield_signals(io, SIGUSR1, SIGUSR2);
+  std::function<void()> wait_for_yield = [&] {
+    yield_signals.async_wait([&](const boost::system::error_code& error, int signal) {
+      if (error) return;
+      const bool yield = signal == SIGUSR1;
+      if (!runner.Yield(yield)) {
+        progress.Note("received " + std::string(yield ? "SIGUSR1" : "SIGUSR2") +
+                      ": ignored, the experiment's priority is not low (tuneup.dev/priority)");
+      } else {
+        progress.Note(yield ? "received SIGUSR1: yielding, running trials are stopped and "
+                              "re-queued until SIGUSR2"
+                            : "received SIGUSR2: resuming");
+      }
+      wait_for_yield();
+    });
+  };
+  wait_for_yield();
   asio::steady_timer ticker(io);
   std::function<void()> tick = [&] {
     ticker.expires_after(std::chrono::seconds(1));
@@ -241,6 +261,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     outcome = result;
     boost::system::error_code ignored;
     signals.cancel(ignored);
+    yield_signals.cancel(ignored);
     ticker.cancel();
   });
   io.run();

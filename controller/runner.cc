@@ -51,6 +51,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   void Start(const ExperimentRecord& record, std::unique_ptr<Algorithm> algorithm,
              std::unique_ptr<EarlyStopper> stopper, std::function<void(const RunOutcome&)> done);
   void Interrupt();
+  bool Yield(bool yield);
 
  private:
   // A trial whose job is running.
@@ -128,6 +129,7 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   bool interrupted_ = false;
   bool interrupted_twice_ = false;
   bool interrupted_while_draining_ = false;
+  bool yielding_ = false;  // a low-priority experiment giving the machine back
   std::string abort_error_;
   bool finished_ = false;
   bool reconcile_scheduled_ = false;
@@ -150,6 +152,10 @@ void ExperimentRunner::Interrupt() {
   impl_->Interrupt();
 }
 
+bool ExperimentRunner::Yield(bool yield) {
+  return impl_->Yield(yield);
+}
+
 void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
                                    std::unique_ptr<Algorithm> algorithm,
                                    std::unique_ptr<EarlyStopper> stopper,
@@ -162,6 +168,7 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
   MakeWriter();
   try {
     settings_ = TuneupSettingsOf(experiment_);
+    if (options_.priority) settings_.priority = *options_.priority;
     trials_ = store_.ListTrials(experiment_.metadata.name);
     LoadCurves();
     for (size_t i = 0; i < trials_.size(); ++i) {
@@ -257,6 +264,18 @@ void ExperimentRunner::Impl::Interrupt() {
   ScheduleReconcile();
 }
 
+bool ExperimentRunner::Impl::Yield(bool yield) {
+  if (settings_.priority != Priority::kLow) return false;
+  if (yield == yielding_ || finished_) return true;
+  yielding_ = yield;
+  if (yielding_) {
+    KillActive();  // each comes back through Complete as preempted
+  } else {
+    ScheduleReconcile();
+  }
+  return true;
+}
+
 void ExperimentRunner::Impl::KillActive() {
   std::vector<std::string> names;
   for (const auto& entry : active_)
@@ -302,8 +321,9 @@ void ExperimentRunner::Impl::Reconcile() {
     return;
   }
   // No new trial while the database is unavailable: a trial is stored before its job starts, so
-  // that a crash never loses one. The writer's recovery reconciles again.
-  if (writer_->pending() > 0) return;
+  // that a crash never loses one. The writer's recovery reconciles again. Nor while yielding:
+  // Yield(false) reconciles.
+  if (writer_->pending() > 0 || yielding_) return;
   const int parallel = experiment_.spec.parallel_trial_count.value_or(1);
   while (static_cast<int>(active_.size()) < parallel && !queue_.empty() && !ending_) {
     size_t index = queue_.front();
@@ -463,6 +483,7 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
     request.tuneup_binary = options_.tuneup_binary;
     request.max_observations = options_.collector.max_observations;
     job = RenderTrialJob(request);
+    job.priority = settings_.priority;
     active->collector = TrialCollector::Make(CollectorContextFor(request, trial.attempt));
     active->collector->Prepare(job);
   } catch (const Error& e) {
@@ -582,6 +603,11 @@ void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& 
       trial.status = TrialStatus::kEarlyStopped;
       trial.reason = trial_reason::kEarlyStopped;
       trial.message = *active->early_stop;
+    } else if (killed && yielding_ && !interrupted_ && !ending_) {
+      JobResult yielded;
+      yielded.kind = JobResult::Kind::kPreempted;
+      yielded.message = "stopped to yield the machine to other work";
+      Requeue(active->index, yielded);
     } else if (killed && interrupted_ && !ending_) {
       trial.status = TrialStatus::kPending;
       trial.reason = trial_reason::kRequeued;

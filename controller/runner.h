@@ -35,6 +35,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/experiment_status.h"
@@ -64,6 +65,8 @@ struct RunnerOptions {
   // Retries and buffering while the database is unavailable (controller/store_writer.h);
   // spill_path defaults to <workdir>/store-buffer-<experiment>.bin.
   StoreWriterOptions store_writer;
+  // Overrides the experiment's tuneup.dev/priority annotation (`tuneup run --priority`).
+  std::optional<Priority> priority;
 };
 
 // Progress, for whoever is watching (the CLI's progress line, tests). Called on the loop thread.
@@ -102,6 +105,12 @@ class ExperimentRunner {
   // Stops running trials (their whole process groups) and re-queues them. A second call stops
   // them without a grace period.
   void Interrupt();
+
+  // Background tuning: Yield(true) makes a low-priority experiment give the machine back: its
+  // running trials are stopped and re-queued as preempted (never failed), and none starts until
+  // Yield(false). Experiments of normal or high priority do not yield. Returns whether this
+  // experiment yields.
+  bool Yield(bool yield);
 
  private:
   class Impl;

@@ -226,6 +226,10 @@ std::vector<RuleCase> MetadataAndCountCases() {
       {"InfrastructureRetriesTooMany",
        [=](Json& d) { Set(d, retries, "1001"); },
        {{"metadata.annotations[tuneup.dev/infrastructure-retries]", "got \"1001\""}}},
+      {"PriorityUnknown",
+       [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1priority", "urgent"); },
+       {{"metadata.annotations[tuneup.dev/priority]",
+         "must be one of low, normal, high, got \"urgent\""}}},
       {"UnknownTuneupAnnotation",
        [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1prioirty", "low"); },
        {{"metadata.annotations[tuneup.dev/prioirty]", "unknown tuneup annotation"}}},
@@ -904,6 +908,9 @@ TEST_P(AcceptedTest, IsValid) {
 
 std::vector<RuleCase> AcceptedCases() {
   return {
+      {"PriorityLow",
+       [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1priority", "low"); },
+       {}},
       {"InfrastructureRetriesZero",
        [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1infrastructure-retries", "0"); },
        {}},

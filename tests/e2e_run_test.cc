@@ -365,11 +365,12 @@ echo "loss=$1"
     return true;
   }
 
-  // Starts tuneup and returns once both first trials are running.
-  std::unique_ptr<testing::Process> StartAndWaitForTrials(int kill_grace_seconds) {
+  // Starts tuneup (with `extra` arguments) and returns once both first trials are running.
+  std::unique_ptr<testing::Process> StartAndWaitForTrials(int kill_grace_seconds,
+                                                          std::vector<std::string> extra = {}) {
     dir_.WriteFile("hang", "");
-    auto tuneup = std::make_unique<testing::Process>(
-        Argv(RunArgs({"--kill-grace", std::to_string(kill_grace_seconds)})), Options());
+    extra.insert(extra.begin(), {"--kill-grace", std::to_string(kill_grace_seconds)});
+    auto tuneup = std::make_unique<testing::Process>(Argv(RunArgs(extra)), Options());
     EXPECT_TRUE(WaitFor([&] {
       return fs::exists(trial_dir("e2e-0001") + "/started") &&
              fs::exists(trial_dir("e2e-0002") + "/started");
@@ -465,6 +466,37 @@ TEST_F(E2eInterruptTest, SecondSignalKillsAtOnce) {
   EXPECT_EQ(result.exit_code, 130) << result.Describe();
   EXPECT_TRUE(NoTrialProcessLeft()) << "processes of interrupted trials survived tuneup";
   ExpectResumeCompletes();
+}
+
+// Background tuning: SIGUSR1 makes a low-priority run give the machine back (its trials are
+// stopped, none starts), SIGUSR2 lets it go on; the stopped trials re-run, none counted failed.
+TEST_F(E2eInterruptTest, SigusrOneYieldsALowPriorityRunAndSigusrTwoResumesIt) {
+  auto tuneup = StartAndWaitForTrials(5, {"--priority", "low"});
+  tuneup->Signal(SIGUSR1);
+  EXPECT_TRUE(NoTrialProcessLeft()) << "the trials of a yielding run kept running";
+  fs::remove(dir_.Join("hang"));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(TrialDirs(), (std::vector<std::string>{"e2e-0001", "e2e-0002"}))
+      << "a trial started while yielding";
+  tuneup->Signal(SIGUSR2);
+  ProcessResult result = tuneup->Wait(60s);
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.err, "received SIGUSR1: yielding")) << result.err;
+  EXPECT_TRUE(Contains(result.err, "received SIGUSR2: resuming")) << result.err;
+  EXPECT_TRUE(Contains(result.out, "4 trials: 4 Succeeded")) << result.out;
+  EXPECT_EQ(TrialDirs(), (std::vector<std::string>{"e2e-0001", "e2e-0001.attempt-0", "e2e-0002",
+                                                   "e2e-0002.attempt-0", "e2e-0003", "e2e-0004"}));
+}
+
+TEST_F(E2eInterruptTest, SigusrOneIsIgnoredByANormalPriorityRun) {
+  auto tuneup = StartAndWaitForTrials(5);
+  tuneup->Signal(SIGUSR1);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_GE(testing::ProcessesWithToken(marker_).size(), 4u) << "the trials were stopped";
+  tuneup->Signal(SIGTERM);
+  ProcessResult result = tuneup->Wait(60s);
+  EXPECT_EQ(result.exit_code, 130) << result.Describe();
+  EXPECT_TRUE(Contains(result.err, "received SIGUSR1: ignored")) << result.err;
 }
 
 TEST_F(E2eInterruptTest, ResumesAfterTuneupItselfWasKilled) {

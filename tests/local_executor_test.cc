@@ -224,6 +224,21 @@ TEST_F(LocalExecutorTest, RunsInTheWorkingDirectory) {
   EXPECT_EQ(capture.out, fs::canonical(job.working_dir).string() + "\n");
 }
 
+// Background work: a low-priority job runs under SCHED_IDLE (policy 5) at nice 19; a normal one
+// as tuneup does. Read from the job's own /proc entry (fields 19 and 41 of stat), after a pause
+// so that the nice value, set just after the spawn, is there.
+TEST_F(LocalExecutorTest, LowPriorityJobsRunAsBackgroundWork) {
+  Executor();
+  const std::string script =
+      "sleep 0.2; read -r line < /proc/$$/stat; set -- $line; printf '%s %s' \"${19}\" \"${41}\"";
+  TrialJob low = Job({"/bin/sh", "-c", script}, "low");
+  low.priority = Priority::kLow;
+  Capture& background = RunJob(low);
+  EXPECT_EQ(background.out, "19 5") << background.err;
+  Capture& normal = RunJob(Job({"/bin/sh", "-c", script}, "normal"));
+  EXPECT_EQ(normal.out.substr(normal.out.find(' ')), " 0") << "SCHED_OTHER";
+}
+
 TEST_F(LocalExecutorTest, StdinIsEmpty) {
   Executor();
   // A trial that reads stdin must see end-of-file at once, not hang on tuneup's terminal.

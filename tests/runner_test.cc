@@ -793,5 +793,54 @@ TEST_F(RunnerTest, InfrastructureFailuresBeyondTheBudgetFailTheTrial) {
   EXPECT_EQ(trials[1].status, TrialStatus::kSucceeded);
 }
 
+// Background tuning: a low-priority experiment told to yield stops its running trials, which are
+// re-queued as preempted (never failed), and starts none until it may go on.
+TEST_F(RunnerTest, ALowPriorityExperimentYieldsTheMachineAndGoesOnAfterwards) {
+  BehaveAsCurves(20);
+  ExperimentRunner* runner = nullptr;
+  size_t launched_when_yielding = 0, launched_when_resuming = 0;
+  bool yielded = false;
+  boost::asio::steady_timer pause(io_);
+  auto curves = executor_.behaviour;
+  executor_.behaviour = [&](FakeExecutor& executor, const TrialJob& job) {
+    EXPECT_EQ(job.priority, Priority::kLow);
+    curves(executor, job);
+    if (yielded) return;
+    yielded = true;
+    launched_when_yielding = executor.launched().size();
+    EXPECT_TRUE(runner->Yield(true));
+    pause.expires_after(std::chrono::milliseconds(30));
+    pause.async_wait([&](const boost::system::error_code&) {
+      launched_when_resuming = executor_.launched().size();
+      EXPECT_EQ(executor_.running(), 0u);
+      runner->Yield(false);
+    });
+  };
+  Spec spec;
+  spec.max_trials = 5;
+  spec.annotations = "    tuneup.dev/priority: low\n";
+  RunOutcome outcome = Run(Create(spec), [&](ExperimentRunner& r) { runner = &r; });
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_EQ(launched_when_yielding, 3u);
+  EXPECT_EQ(launched_when_resuming, 3u) << "a trial started while yielding";
+  EXPECT_EQ(executor_.launched().size(), 8u);
+  for (const auto& trial : Trials()) {
+    EXPECT_EQ(trial.status, TrialStatus::kSucceeded) << trial.name;
+    EXPECT_EQ(trial.attempt, trial.sequence < 3 ? 1 : 0) << trial.name;
+  }
+}
+
+TEST_F(RunnerTest, OnlyLowPriorityExperimentsYield) {
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  Spec spec;
+  spec.max_trials = 3;
+  bool yields = true;
+  RunOutcome outcome =
+      Run(Create(spec), [&](ExperimentRunner& runner) { yields = runner.Yield(true); });
+  EXPECT_FALSE(yields);
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_EQ(executor_.launched().size(), 3u);
+}
+
 }  // namespace
 }  // namespace tuneup
