@@ -7,7 +7,8 @@ Append: per batch size and side, the median rows/s over the rounds and their ran
 tuneup / Optuna per batch size (Optuna's add_trial with the same number of values per call, or
 trial.report for one) and tuneup's largest batch against Optuna's fastest way, as the ratio of
 the medians with the range of the per-round ratios. Experiment: the median wall time of the whole
-traffic, each kind of call's rate, and the ratio Optuna / tuneup. Then the acceptance checks of
+traffic, each kind of call's rate, and the ratio Optuna / tuneup. With a "tuneup-baseline" side
+(run.sh's BENCH_BASELINE_BIN), also tuneup / tuneup-baseline. Then the acceptance checks of
 issue 7 (>= 100,000 rows/s, >= 10x Optuna).
 """
 
@@ -22,6 +23,7 @@ from run_metadata import phases_line, tree_line  # noqa: E402  (bench/run_metada
 
 TARGET_ROWS_PER_S = 100_000
 TARGET_RATIO = 10.0
+SIDES = ("tuneup", "tuneup-baseline", "optuna")  # the order of the tables' rows
 
 
 def fail(message):
@@ -56,7 +58,7 @@ def append_tables(runs):
 
     rows = []
     for batch in batches:
-        for key in sorted((k for k in groups if k[0] == batch), key=lambda k: k[1] != "tuneup"):
+        for key in sorted((k for k in groups if k[0] == batch), key=lambda k: SIDES.index(k[1])):
             one = next(iter(groups[key].values()))
             calls_p50 = statistics.median(r["call_ms"]["p50"] for r in groups[key].values())
             cpu = [r["client_cpu_seconds"] / r["rows"] * 1e6 for r in groups[key].values()
@@ -75,16 +77,18 @@ def append_tables(runs):
 
     ratio_rows = []
     verdicts = {}
-    for batch in batches:
-        tuneup = [k for k in groups if k[0] == batch and k[1] == "tuneup"]
-        optuna = [k for k in groups if k[0] == batch and k[1] == "optuna"]
-        if not tuneup or not optuna:
-            continue
-        t, o = tuneup[0], optuna[0]
-        rounds = per_round_ratios(rate[t], rate[o])
-        per_call = f"{batch:,} rows per call" if batch != 1 else "1 row per call"
-        ratio_rows.append([per_call, f"AppendObservations / {o[2]}",
-                           ratio_fmt(median[t] / median[o]), span(rounds, ratio_fmt)])
+    for peer in ("optuna", "tuneup-baseline"):
+        for batch in batches:
+            tuneup = [k for k in groups if k[0] == batch and k[1] == "tuneup"]
+            other = [k for k in groups if k[0] == batch and k[1] == peer]
+            if not tuneup or not other:
+                continue
+            t, o = tuneup[0], other[0]
+            rounds = per_round_ratios(rate[t], rate[o])
+            per_call = f"{batch:,} rows per call" if batch != 1 else "1 row per call"
+            calls = f"AppendObservations / {o[2]}" if peer == "optuna" else "tuneup / baseline"
+            ratio_rows.append([per_call, calls, ratio_fmt(median[t] / median[o]),
+                               span(rounds, ratio_fmt)])
     tuneup_keys = [k for k in groups if k[1] == "tuneup"]
     optuna_keys = [k for k in groups if k[1] == "optuna"]
     if tuneup_keys and optuna_keys:
@@ -98,10 +102,10 @@ def append_tables(runs):
         verdicts["append_ratio"] = (ratio, min(rounds) if rounds else None)
         verdicts["rows_per_s"] = (t[0], median[t], min(rate[t].values()))
     if ratio_rows:
-        print("Append ratios: tuneup rows/s / Optuna rows/s (ratio of the medians; per round:"
+        print("Append ratios: tuneup rows/s / the other side's (ratio of the medians; per round:"
               " the runs of the same round)")
         print()
-        table(["workload", "calls", "tuneup / Optuna", "per round"], ratio_rows,
+        table(["workload", "calls", "tuneup / other", "per round"], ratio_rows,
               ["l", "l", "r", "r"])
         print()
     return verdicts
@@ -112,7 +116,7 @@ def experiment_tables(runs):
     for r in runs:
         by_system.setdefault(r["system"], {})[r["round"]] = r
     rows, op_rows = [], []
-    for system in sorted(by_system, key=lambda s: s != "tuneup"):
+    for system in sorted(by_system, key=SIDES.index):
         rs = by_system[system]
         seconds = [r["seconds"] for r in rs.values()]
         one = next(iter(rs.values()))
@@ -135,15 +139,18 @@ def experiment_tables(runs):
           ["l", "l", "r", "r", "r"])
     print()
     verdicts = {}
-    if "tuneup" in by_system and "optuna" in by_system:
+    for peer in ("optuna", "tuneup-baseline"):
+        if "tuneup" not in by_system or peer not in by_system:
+            continue
         t = {rnd: r["seconds"] for rnd, r in by_system["tuneup"].items()}
-        o = {rnd: r["seconds"] for rnd, r in by_system["optuna"].items()}
+        o = {rnd: r["seconds"] for rnd, r in by_system[peer].items()}
         ratio = statistics.median(o.values()) / statistics.median(t.values())
         rounds = per_round_ratios(o, t)
-        print(f"Experiment ratio, Optuna wall time / tuneup wall time: **{ratio_fmt(ratio)}**"
+        print(f"Experiment ratio, {peer} wall time / tuneup wall time: **{ratio_fmt(ratio)}**"
               f" (per round {span(rounds, ratio_fmt)})")
         print()
-        verdicts["experiment_ratio"] = (ratio, min(rounds))
+        if peer == "optuna":
+            verdicts["experiment_ratio"] = (ratio, min(rounds))
     return verdicts
 
 

@@ -30,6 +30,8 @@
 #   BENCH_APPEND_TRIALS=100     trials the append workloads spread their calls over
 #   BENCH_EXPERIMENT=200:100    the experiment workload's TRIALS:VALUES_PER_TRIAL
 #   BENCH_SYSTEMS="tuneup optuna"   which side(s) to run
+#   BENCH_BASELINE_BIN=path     also run this bench_pg_store binary (built from an older commit,
+#                               say) as a third side, "tuneup-baseline", on the same workloads
 #   BENCH_MAX_LOAD=2 BENCH_LOAD_WAIT=600  before starting, wait up to LOAD_WAIT seconds for the
 #                               1-minute load average to drop to MAX_LOAD (it runs anyway after
 #                               that, and records the load next to every run)
@@ -45,6 +47,7 @@ APPEND=${BENCH_APPEND:-1000:1000000:10000 100:200000:5000 10:50000:2000 1:10000:
 APPEND_TRIALS=${BENCH_APPEND_TRIALS:-100}
 EXPERIMENT=${BENCH_EXPERIMENT:-200:100}
 SYSTEMS=${BENCH_SYSTEMS:-tuneup optuna}
+BASELINE_BIN=${BENCH_BASELINE_BIN:-}
 VENV=$ROOT/bench/.venv
 PY=$VENV/bin/python
 # shellcheck source=bench/lib.sh
@@ -58,8 +61,11 @@ die() {
   echo "run.sh: FAILED: $*" >&2
   exit 1
 }
-has() { [[ " $SYSTEMS " == *" $1 "* ]]; }
 for s in $SYSTEMS; do [[ $s == tuneup || $s == optuna ]] || die "unknown BENCH_SYSTEMS entry $s"; done
+if [[ -n $BASELINE_BIN ]]; then
+  [[ -x $BASELINE_BIN ]] || die "BENCH_BASELINE_BIN: no executable $BASELINE_BIN"
+  SYSTEMS="$SYSTEMS tuneup-baseline"
+fi
 
 # --- tuneup's harness (Release) -----------------------------------------------------------------
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 && -z ${BENCH_BIN_DIR:-} ]]; then
@@ -123,27 +129,24 @@ print(json.dumps({"kind": "meta", "tuneup_commit": commit, "tuneup_tree_modified
 EOF
 
 # --- the runs -----------------------------------------------------------------------------------
-# run SYSTEM LABEL COMMAND...: COMMAND with its database's URI in $DB_URI (tuneup: libpq,
-# Optuna: SQLAlchemy), in a database created for it and dropped after it; its JSON line, with the
-# load before and after, goes to $OUT.
+# run SYSTEM LABEL COMMAND...: COMMAND with its database's URI as its last argument (libpq's for
+# tuneup, SQLAlchemy's for Optuna), in a database created for it and dropped after it; its JSON
+# line, with the side's name and the load before and after, goes to $OUT.
 run() {
-  local system=$1 label=$2 db before after line
+  local system=$1 label=$2 db uri before after line
   shift 2
   db=bench_$(date +%s%N)
   pg_admin createdb "$db" || die "createdb $db"
-  if [[ $system == tuneup ]]; then
-    DB_URI="postgresql://$SERVER/$db"
-  else
-    DB_URI="postgresql+psycopg2://$SERVER/$db"
-  fi
+  uri="postgresql://$SERVER/$db"
+  [[ $system == optuna ]] && uri="postgresql+psycopg2://$SERVER/$db"
   before=$(loadavg)
-  line=$("$@" "$DB_URI") || die "$label exited $? (its database: $db)"
+  line=$("$@" "$uri") || die "$label exited $? (its database: $db)"
   after=$(loadavg)
   pg_admin dropdb "$db" || die "dropdb $db"
-  "$PY" - "$line" "$before" "$after" >>"$OUT" <<'EOF'
+  "$PY" - "$line" "$system" "$before" "$after" >>"$OUT" <<'EOF'
 import json, sys
 line = json.loads(sys.argv[1])
-line.update(load_before=sys.argv[2], load_after=sys.argv[3])
+line.update(system=sys.argv[2], load_before=sys.argv[3], load_after=sys.argv[4])
 print(json.dumps(line))
 EOF
   "$PY" - "$label" "$line" <<'EOF'
@@ -154,41 +157,44 @@ print(f"   {sys.argv[1]}: {l['rows']:,} rows in {l['seconds']:.2f} s, {l['rows_p
 EOF
 }
 
-# The harness and the peer take the URI last; these put it there.
-tuneup_append() { "$BIN/bench_pg_store" append "$4" "$2" "$1" "$APPEND_TRIALS" "$3"; }
-optuna_append() {
-  if (( $1 == 1 )); then
-    "$PY" "$HERE/optuna_peer.py" report "$4" "$2" "$APPEND_TRIALS" "$3"
+# append SYSTEM BATCH ROWS ROUND URI and experiment SYSTEM ROUND URI: one side's run.
+harness() {
+  if [[ $1 == tuneup-baseline ]]; then echo "$BASELINE_BIN"; else echo "$BIN/bench_pg_store"; fi
+}
+append() {
+  if [[ $1 != optuna ]]; then
+    "$(harness "$1")" append "$5" "$3" "$2" "$APPEND_TRIALS" "$4"
+  elif (( $2 == 1 )); then
+    "$PY" "$HERE/optuna_peer.py" report "$5" "$3" "$APPEND_TRIALS" "$4"
   else
-    "$PY" "$HERE/optuna_peer.py" add "$4" "$2" "$1" "$3"
+    "$PY" "$HERE/optuna_peer.py" add "$5" "$3" "$2" "$4"
   fi
 }
-tuneup_experiment() {
-  "$BIN/bench_pg_store" experiment "$2" "${EXPERIMENT%%:*}" "${EXPERIMENT##*:}" "$1"
-}
-optuna_experiment() {
-  "$PY" "$HERE/optuna_peer.py" experiment "$2" "${EXPERIMENT%%:*}" "${EXPERIMENT##*:}" "$1"
+experiment() {
+  if [[ $1 != optuna ]]; then
+    "$(harness "$1")" experiment "$3" "${EXPERIMENT%%:*}" "${EXPERIMENT##*:}" "$2"
+  else
+    "$PY" "$HERE/optuna_peer.py" experiment "$3" "${EXPERIMENT%%:*}" "${EXPERIMENT##*:}" "$2"
+  fi
 }
 
+read -r -a sides <<<"$SYSTEMS"
 for (( r = 1; r <= ROUNDS; r++ )); do
   echo "== round $r of $ROUNDS (load $(loadavg))"
   t0=$(date +%s.%N); l0=$(loadavg)
-  order="tuneup optuna"
-  (( r % 2 == 0 )) && order="optuna tuneup"
+  # Round r starts with the r-th side, so that each goes first in turn.
+  order=()
+  for (( i = 0; i < ${#sides[@]}; i++ )); do order+=("${sides[(r - 1 + i) % ${#sides[@]}]}"); done
   for spec in $APPEND; do
     IFS=: read -r batch tuneup_rows optuna_rows <<<"$spec"
-    for system in $order; do
-      has "$system" || continue
-      if [[ $system == tuneup ]]; then
-        run tuneup "tuneup append, batch $batch" tuneup_append "$batch" "$tuneup_rows" "$r"
-      else
-        run optuna "optuna append, batch $batch" optuna_append "$batch" "$optuna_rows" "$r"
-      fi
+    for system in "${order[@]}"; do
+      rows=$tuneup_rows
+      [[ $system == optuna ]] && rows=$optuna_rows
+      run "$system" "$system append, batch $batch" append "$system" "$batch" "$rows" "$r"
     done
   done
-  for system in $order; do
-    has "$system" || continue
-    run "$system" "$system experiment ($EXPERIMENT)" "${system}_experiment" "$r"
+  for system in "${order[@]}"; do
+    run "$system" "$system experiment ($EXPERIMENT)" experiment "$system" "$r"
   done
   phase "round $r" "$t0" "$l0"
 done
