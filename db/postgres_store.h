@@ -1,7 +1,8 @@
 // The production store: a shared PostgreSQL database (libpqxx), selected by a postgresql:// URI.
 //
 // The same guarantees as every Store (db/store.h, checked by the conformance suite): each change
-// is one transaction, bound parameters only, observations appended with COPY. Times are stored as
+// is one transaction, bound parameters only, observations appended with COPY (one observation
+// alone with a prepared INSERT), each append a single statement. Times are stored as
 // microseconds since the Unix epoch (BIGINT), as in SQLite; the schema is documented in
 // db/postgres_schema.cc. Errors: kUnavailable when the server cannot be reached or the connection
 // broke (retryable), kInternal for anything else the server refuses, naming the statement.
@@ -19,7 +20,7 @@ namespace tuneup {
 class PostgresStore final : public Store {
  public:
   // The schema version this build writes; a database with a newer one is refused.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Connects to `uri` (postgresql://user@host:port/database?...) and brings the schema up to
   // date. Throws Error(kUnavailable) when the server cannot be reached, Error(kFailedPrecondition)

@@ -110,12 +110,6 @@ print(json.dumps({"kind": "meta", "versions": json.loads(v), "tuneup_commit": co
                   "uname": " ".join(os.uname()), "describe": open(describe).read()}))
 EOF
 
-phase() {  # $1: name, $2: start (s since epoch, fractional), $3: load before
-  "$PY" -c 'import json, sys, time
-print(json.dumps({"kind": "phase", "phase": sys.argv[1], "wall_seconds": time.time() - float(sys.argv[2]),
-                  "load_before": sys.argv[3], "load_after": sys.argv[4]}))' "$1" "$2" "$3" "$(loadavg)" >>"$OUT"
-}
-
 check_runs() {  # $1: file, $2: comma-separated systems, $3: R list (spaces); SEEDS runs each
   "$PY" - "$1" "$2" "$3" "$SEEDS" <<'EOF'
 import json, math, sys

@@ -82,12 +82,6 @@ print(json.dumps({"kind": "meta", "tuneup_commit": commit, "tuneup_tree_modified
                   "nproc": os.cpu_count(), "uname": " ".join(os.uname())}))
 EOF
 
-phase() {  # $1: name, $2: start (s since epoch, fractional), $3: load before
-  "$PY" -c 'import json, sys, time
-print(json.dumps({"kind": "phase", "phase": sys.argv[1], "wall_seconds": time.time() - float(sys.argv[2]),
-                  "load_before": sys.argv[3], "load_after": sys.argv[4]}))' "$1" "$2" "$3" "$(loadavg)" >>"$OUT"
-}
-
 run() {  # $1: label, then the command; its JSON line goes to $OUT
   local label=$1 line
   shift

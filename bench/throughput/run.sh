@@ -47,7 +47,6 @@ EXPERIMENT=throughput
 
 die() { echo "run.sh: FAILED: $*" >&2; exit 1; }
 now_ns() { date +%s%N; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # --- tuneup (Release) ---------------------------------------------------------------------------
 if [[ -n ${TUNEUP_BIN:-} ]]; then
@@ -82,16 +81,7 @@ EOF
 echo "== versions: $VERSIONS"
 
 # --- wait for a quiet machine -------------------------------------------------------------------
-max_load=${BENCH_MAX_LOAD:-3}
-deadline=$(( $(date +%s) + ${BENCH_LOAD_WAIT:-600} ))
-while awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l > m) }'; do
-  if (( $(date +%s) >= deadline )); then
-    echo "== load $(loadavg) is still above $max_load: running anyway (recorded per run)"
-    break
-  fi
-  echo "== load $(loadavg) > $max_load: waiting (until $(date -d @"$deadline" +%T))"
-  sleep 20
-done
+wait_for_low_load "${BENCH_MAX_LOAD:-3}" "${BENCH_LOAD_WAIT:-600}"
 
 # --- the runs -----------------------------------------------------------------------------------
 LOGS=$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/tput.XXXXXX")  # short: Ray puts Unix sockets below
