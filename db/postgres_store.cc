@@ -318,6 +318,19 @@ void PostgresStore::AppendObservations(std::string_view trial, int attempt,
   if (observations.empty()) return;
   CheckStorable(trial, observations);
   const std::string name(trial);
+  if (attempt == kCurrentAttempt) {
+    // Which attempt is current is read under FOR SHARE, so it cannot change until these are
+    // committed (Katib's DBManager reports to a trial, not to an attempt).
+    impl_->Run("append observations of trial " + name, [&](pqxx::connection& connection) {
+      pqxx::work tx(connection);
+      const pqxx::result row =
+          tx.exec_params("SELECT attempt FROM trials WHERE name = $1 FOR SHARE", name);
+      if (row.empty()) throw Error(ErrorCode::kNotFound, "trial " + name + " does not exist");
+      InsertObservations(tx, name, row[0][0].as<int>(), observations);
+      tx.commit();
+    });
+    return;
+  }
   impl_->Run("append observations of trial " + name, [&](pqxx::connection& connection) {
     // One statement in autocommit, without BEGIN and COMMIT round trips: a COPY or an INSERT is
     // atomic on its own. (As when a COMMIT breaks off, a connection that breaks during the
@@ -389,6 +402,59 @@ std::vector<Observation> PostgresStore::GetObservations(std::string_view trial,
         tx.commit();
         return observations;
       });
+}
+
+std::vector<Observation> PostgresStore::FindObservations(std::string_view trial,
+                                                         const ObservationFilter& filter) {
+  const bool current = filter.attempt == kCurrentAttempt;
+  const std::optional<int> attempt = current ? std::nullopt : filter.attempt;
+  return impl_->Run(
+      "find observations of trial " + std::string(trial), [&](pqxx::connection& connection) {
+        pqxx::work tx(connection);
+        // One statement, so that the trial's existence and current attempt come from the same
+        // snapshot as its observations: no observation row means a NULL row; no trial, no row.
+        const pqxx::result rows = tx.exec_params(
+            "SELECT o.metric, o.value, o.time FROM trials t LEFT JOIN observations o "
+            "ON o.trial = t.name AND ($2::TEXT IS NULL OR o.metric = $2) "
+            "AND ($3::INTEGER IS NULL OR o.attempt = $3) AND (NOT $4 OR o.attempt = t.attempt) "
+            "AND ($5::BIGINT IS NULL OR o.time >= $5) AND ($6::BIGINT IS NULL OR o.time <= $6) "
+            "WHERE t.name = $1 ORDER BY o.id",
+            std::string(trial), filter.metric, attempt, current, OptionalMicros(filter.from),
+            OptionalMicros(filter.to));
+        tx.commit();
+        if (rows.empty()) {
+          throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
+        }
+        std::vector<Observation> observations;
+        for (const auto& row : rows) {
+          if (row[0].is_null()) continue;  // the trial has no matching observation
+          observations.push_back({row[0].as<std::string>(), row[1].as<double>(),
+                                  FromUnixMicros(row[2].as<int64_t>())});
+        }
+        return observations;
+      });
+}
+
+int64_t PostgresStore::DeleteObservations(std::string_view trial) {
+  return impl_->Run(
+      "delete observations of trial " + std::string(trial), [&](pqxx::connection& connection) {
+        pqxx::work tx(connection);
+        if (!Exists(tx, "SELECT 1 FROM trials WHERE name = $1", trial)) {
+          throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
+        }
+        const pqxx::result result =
+            tx.exec_params("DELETE FROM observations WHERE trial = $1", std::string(trial));
+        tx.commit();
+        return static_cast<int64_t>(result.affected_rows());
+      });
+}
+
+void PostgresStore::Ping() {
+  impl_->Run("ping", [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
+    tx.exec("SELECT 1 FROM experiments LIMIT 1");
+    tx.commit();
+  });
 }
 
 }  // namespace tuneup

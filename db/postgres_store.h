@@ -42,6 +42,10 @@ class PostgresStore final : public Store {
   std::vector<Observation> GetObservations(std::string_view trial,
                                            const std::optional<std::string>& metric,
                                            std::optional<int> attempt) override;
+  std::vector<Observation> FindObservations(std::string_view trial,
+                                            const ObservationFilter& filter) override;
+  int64_t DeleteObservations(std::string_view trial) override;
+  void Ping() override;
 
  private:
   struct Impl;  // the connection pool

@@ -93,6 +93,8 @@ struct SqliteStore::Impl {
                                     " FROM trials WHERE experiment = ?1 ORDER BY sequence",
                                 "list trials"};
   sqlite::Statement trial_exists{db, "SELECT 1 FROM trials WHERE name = ?1", "find trial"};
+  sqlite::Statement trial_attempt{db, "SELECT attempt FROM trials WHERE name = ?1",
+                                  "read trial attempt"};
   sqlite::Statement experiment_exists{db, "SELECT 1 FROM experiments WHERE name = ?1",
                                       "find experiment"};
   sqlite::Statement insert_observation{
@@ -104,6 +106,26 @@ struct SqliteStore::Impl {
       "SELECT metric, value, time FROM observations WHERE trial = ?1 "
       "AND (?2 IS NULL OR metric = ?2) AND (?3 IS NULL OR attempt = ?3) ORDER BY id",
       "select observations"};
+  // One statement, so that the trial's existence and current attempt are read from the same
+  // snapshot as its observations: no observation row means a NULL row; no trial, no row at all.
+  sqlite::Statement find_observations{
+      db,
+      "SELECT o.metric, o.value, o.time FROM trials t LEFT JOIN observations o ON o.trial = t.name "
+      "AND (?2 IS NULL OR o.metric = ?2) AND (?3 IS NULL OR o.attempt = ?3) "
+      "AND (?4 = 0 OR o.attempt = t.attempt) AND (?5 IS NULL OR o.time >= ?5) "
+      "AND (?6 IS NULL OR o.time <= ?6) WHERE t.name = ?1 ORDER BY o.id",
+      "find observations"};
+  sqlite::Statement delete_observations{db, "DELETE FROM observations WHERE trial = ?1",
+                                        "delete observations"};
+  sqlite::Statement ping{db, "SELECT 1 FROM experiments LIMIT 1", "ping"};
+
+  // The trial's current attempt, or nullopt when there is no such trial.
+  std::optional<int> TrialAttempt(std::string_view trial) {
+    ResetOnExit reset(trial_attempt);
+    trial_attempt.Bind(1, trial);
+    if (!trial_attempt.Step()) return std::nullopt;
+    return static_cast<int>(trial_attempt.Int(0));
+  }
 
   bool Exists(sqlite::Statement& statement, std::string_view name) {
     statement.Reset();
@@ -292,10 +314,11 @@ void SqliteStore::AppendObservations(std::string_view trial, int attempt,
   CheckStorable(trial, observations);
   std::lock_guard lock(mutex_);
   sqlite::Transaction tx(impl_->db);
-  if (!impl_->Exists(impl_->trial_exists, trial)) {
+  const std::optional<int> current = impl_->TrialAttempt(trial);
+  if (!current) {
     throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
   }
-  impl_->InsertObservations(trial, attempt, observations);
+  impl_->InsertObservations(trial, attempt == kCurrentAttempt ? *current : attempt, observations);
   tx.Commit();
 }
 
@@ -340,6 +363,57 @@ std::vector<Observation> SqliteStore::GetObservations(std::string_view trial,
     observations.push_back({s.Text(0), s.Double(1), FromUnixMicros(s.Int(2))});
   }
   return observations;
+}
+
+std::vector<Observation> SqliteStore::FindObservations(std::string_view trial,
+                                                       const ObservationFilter& filter) {
+  std::lock_guard lock(mutex_);
+  auto& s = impl_->find_observations;
+  ResetOnExit reset(s);
+  const bool current = filter.attempt == kCurrentAttempt;
+  s.Bind(1, trial);
+  if (filter.metric)
+    s.Bind(2, *filter.metric);
+  else
+    s.BindNull(2);
+  if (filter.attempt && !current)
+    s.Bind(3, int64_t{*filter.attempt});
+  else
+    s.BindNull(3);
+  s.Bind(4, int64_t{current});
+  s.Bind(5, OptionalMicros(filter.from));
+  s.Bind(6, OptionalMicros(filter.to));
+  bool found = false;
+  std::vector<Observation> observations;
+  while (s.Step()) {
+    found = true;
+    if (s.IsNull(0)) continue;  // the trial has no matching observation
+    observations.push_back({s.Text(0), s.Double(1), FromUnixMicros(s.Int(2))});
+  }
+  if (!found) throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
+  return observations;
+}
+
+int64_t SqliteStore::DeleteObservations(std::string_view trial) {
+  std::lock_guard lock(mutex_);
+  sqlite::Transaction tx(impl_->db);
+  if (!impl_->Exists(impl_->trial_exists, trial)) {
+    throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
+  }
+  auto& s = impl_->delete_observations;
+  ResetOnExit reset(s);
+  s.Bind(1, trial);
+  s.Run();
+  const int64_t deleted = impl_->db.Changes();
+  tx.Commit();
+  return deleted;
+}
+
+void SqliteStore::Ping() {
+  std::lock_guard lock(mutex_);
+  auto& s = impl_->ping;
+  ResetOnExit reset(s);
+  s.Step();
 }
 
 }  // namespace tuneup

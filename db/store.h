@@ -2,15 +2,17 @@
 // trial exists here before its process starts, every state change is one transaction, and after
 // a crash everything is rebuilt from it.
 //
-// Implementations: SqliteStore (embedded default, db/sqlite_store.h). Every method either
-// completes or throws tuneup::Error with context ("sqlite: insert trial random-0003: ..."), never
-// half-applies a change. Errors: kNotFound for a missing experiment or trial, kAlreadyExists for a
-// name that is taken, kUnavailable when the database is busy or unreachable (retryable),
+// Implementations: SqliteStore (embedded default, db/sqlite_store.h) and PostgresStore
+// (db/postgres_store.h), held to the same cases by tests/support/store_conformance.cc. Every method
+// either completes or throws tuneup::Error with context ("sqlite: insert trial random-0003: ..."),
+// never half-applies a change. Errors: kNotFound for a missing experiment or trial, kAlreadyExists
+// for a name that is taken, kUnavailable when the database is busy or unreachable (retryable),
 // kInternal for a stored row that cannot be read back (names the table, row and column),
 // kInvalidArgument (nothing written) for a value that cannot be stored faithfully: a non-finite
 // observation, objective or metric.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -23,6 +25,18 @@
 #include "api/trial.h"
 
 namespace tuneup {
+
+// An attempt number that means "the trial's current attempt" (Trial::attempt), read in the same
+// transaction as the rest of the call.
+inline constexpr int kCurrentAttempt = -1;
+
+// Which of a trial's observations FindObservations returns. Unset fields do not filter.
+struct ObservationFilter {
+  std::optional<std::string> metric;  // exactly this metric name
+  std::optional<int> attempt;         // this attempt, or kCurrentAttempt
+  std::optional<Timestamp> from;      // time >= from
+  std::optional<Timestamp> to;        // time <= to
+};
 
 struct ExperimentRecord {
   Experiment experiment;  // as submitted, Katib defaults applied
@@ -49,7 +63,8 @@ class Store {
   // Writes the trial's state (status, reason, message, attempt, objective, metrics, times) and
   // appends `observations` to its current attempt, in one transaction. Throws kNotFound.
   virtual void UpdateTrial(const Trial& trial, std::span<const Observation> observations) = 0;
-  // Appends observations to attempt `attempt` of trial `trial`, in one transaction.
+  // Appends observations to attempt `attempt` (or kCurrentAttempt) of trial `trial`, in one
+  // transaction. Throws kNotFound.
   virtual void AppendObservations(std::string_view trial, int attempt,
                                   std::span<const Observation> observations) = 0;
   // The trial called `name`, or nullopt.
@@ -62,6 +77,18 @@ class Store {
   virtual std::vector<Observation> GetObservations(std::string_view trial,
                                                    const std::optional<std::string>& metric,
                                                    std::optional<int> attempt) = 0;
+  // The trial's observations that match `filter`, in the order they were reported. Throws
+  // kNotFound when the trial does not exist.
+  virtual std::vector<Observation> FindObservations(std::string_view trial,
+                                                    const ObservationFilter& filter) = 0;
+  // Removes every observation of the trial, of all its attempts, in one transaction, and returns
+  // how many there were. The trial, its objective and metric summaries stay as they are. Throws
+  // kNotFound.
+  virtual int64_t DeleteObservations(std::string_view trial) = 0;
+
+  // Returns when the database answers a query; throws (kUnavailable when it cannot be reached)
+  // otherwise. For health checks.
+  virtual void Ping() = 0;
 };
 
 // Opens the store at `location`: a file path or "sqlite:PATH" for SQLite (created if missing), or

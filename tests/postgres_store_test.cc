@@ -17,62 +17,15 @@
 #include "common/text.h"
 #include "db/postgres_schema.h"
 #include "db/postgres_store.h"
+#include "tests/support/postgres_factory.h"
 #include "tests/support/store_conformance.h"
-#include "tests/support/test_support.h"
 
 namespace tuneup::testing {
 namespace {
 
-// The fixture's server: postgresql://postgres@127.0.0.1:PORT/postgres.
-std::string ServerUri() {
-  std::string uri = ReadFile(std::string(TUNEUP_TEST_POSTGRES_DIR) + "/uri");
-  while (!uri.empty() && (uri.back() == '\n' || uri.back() == ' '))
-    uri.pop_back();
-  if (uri.empty()) {
-    ADD_FAILURE() << "no PostgreSQL: " << TUNEUP_TEST_POSTGRES_DIR
-                  << "/uri is missing (the ctest fixture `postgres` starts the server)";
-  }
-  return uri;
-}
-
-// Each Open() creates a new database on the server; Reopen() connects to it again.
-class PostgresStoreFactory final : public StoreFactory {
- public:
-  explicit PostgresStoreFactory(bool via_open_store) : via_open_store_(via_open_store) {}
-
-  std::string name() const override {
-    return via_open_store_ ? "PostgresViaOpenStore" : "Postgres";
-  }
-  std::unique_ptr<Store> Open() override {
-    static int opened = 0;
-    const std::string server = ServerUri();
-    const std::string database =
-        "conformance_" + std::to_string(::getpid()) + "_" + std::to_string(++opened);
-    pqxx::connection admin(server);
-    pqxx::nontransaction(admin).exec("CREATE DATABASE " + database);
-    uri_ = server.substr(0, server.rfind('/') + 1) + database;
-    return Connect();
-  }
-  std::unique_ptr<Store> Reopen() override { return Connect(); }
-  const std::string& uri() const { return uri_; }
-
- private:
-  std::unique_ptr<Store> Connect() {
-    if (via_open_store_) return OpenStore(uri_);
-    return std::make_unique<PostgresStore>(uri_);
-  }
-
-  bool via_open_store_;
-  std::string uri_;
-};
-
-StoreBackend Postgres(bool via_open_store) {
-  return {via_open_store ? "PostgresViaOpenStore" : "Postgres",
-          [via_open_store] { return std::make_unique<PostgresStoreFactory>(via_open_store); }};
-}
-
 INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformanceTest,
-                         ::testing::Values(Postgres(false), Postgres(true)), StoreBackendName);
+                         ::testing::Values(PostgresBackend(false), PostgresBackend(true)),
+                         StoreBackendName);
 
 TEST(PostgresStoreTest, RefusesADatabaseFromANewerTuneupAndLeavesItAlone) {
   PostgresStoreFactory factory(false);
@@ -101,25 +54,19 @@ TEST(PostgresStoreTest, RefusesADatabaseFromANewerTuneupAndLeavesItAlone) {
 // A store outlives a restart of its server: calls while it is down fail as kUnavailable (the
 // caller may retry), the first call after it is back reconnects, and nothing stored is lost.
 TEST(PostgresStoreTest, ReconnectsAfterTheServerRestarts) {
-  TempDir dir;
-  const std::string script = SourcePath("tests/support/postgres.sh");
-  const std::string server = dir.Join("pg");
-  auto sh = [&](const std::string& action) {
-    return std::system(("sh " + script + " " + action + " " + server + " >/dev/null").c_str());
-  };
-  ASSERT_EQ(sh("start"), 0);
-  const std::string uri = ReadFile(server + "/uri").substr(0, ReadFile(server + "/uri").find('\n'));
+  PrivatePostgres server;
+  ASSERT_TRUE(server.started());
   {
-    PostgresStore store(uri);
+    PostgresStore store(server.uri());
     store.CreateExperiment(ConformanceExperiment("outage"));
-    ASSERT_EQ(sh("down"), 0);
+    ASSERT_TRUE(server.Down());
     try {
       store.ListExperiments();
       FAIL() << "the server is down";
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::kUnavailable) << e.what();
     }
-    ASSERT_EQ(sh("up"), 0);
+    ASSERT_TRUE(server.Up());
     std::vector<ExperimentRecord> records;
     // The pool may still hold connections from before; each broken one is dropped as found.
     for (int attempt = 0; attempt < 5 && records.empty(); ++attempt) {
@@ -132,7 +79,6 @@ TEST(PostgresStoreTest, ReconnectsAfterTheServerRestarts) {
     ASSERT_EQ(records.size(), 1u);
     EXPECT_EQ(records[0].experiment.metadata.name, "outage");
   }
-  EXPECT_EQ(sh("stop"), 0);
 }
 
 // A trial as the runner creates it, for the tests below.
@@ -244,7 +190,7 @@ TEST(PostgresStoreTest, TheSchemaStillTiesObservationsToTrials) {
 // to the current version without losing an observation.
 TEST(PostgresStoreTest, MigratesAVersionOneDatabaseKeepingItsObservations) {
   static int made = 0;
-  const std::string server = ServerUri();
+  const std::string server = PostgresServerUri();
   const std::string database =
       "version_one_" + std::to_string(::getpid()) + "_" + std::to_string(++made);
   {

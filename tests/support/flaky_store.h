@@ -81,6 +81,18 @@ class FlakyStore final : public Store {
                                            std::optional<int> attempt) override {
     return Read("GetObservations", [&] { return real_.GetObservations(trial, metric, attempt); });
   }
+  std::vector<Observation> FindObservations(std::string_view trial,
+                                            const ObservationFilter& filter) override {
+    return Read("FindObservations", [&] { return real_.FindObservations(trial, filter); });
+  }
+  int64_t DeleteObservations(std::string_view trial) override {
+    int64_t deleted = 0;
+    Write("DeleteObservations", [&] { deleted = real_.DeleteObservations(trial); });
+    return deleted;
+  }
+  void Ping() override {
+    Read("Ping", [&] { real_.Ping(); });
+  }
 
  private:
   Store& real_;

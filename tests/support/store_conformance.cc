@@ -782,6 +782,158 @@ TEST_P(StoreConformanceTest, ManyObservationsInOneCallAreAllOrNothingToReaders) 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Finding and deleting observations (what Katib's DBManager service asks of the store).
+
+ObservationFilter Filter(std::optional<std::string> metric, std::optional<int> attempt,
+                         std::optional<Timestamp> from, std::optional<Timestamp> to) {
+  return {std::move(metric), attempt, from, to};
+}
+
+TEST_P(StoreConformanceTest, FindObservationsFiltersByMetricAttemptAndInclusiveTimeBounds) {
+  store().CreateExperiment(Record("find"));
+  std::vector<Trial> trials{MakeTrial("find", "find-0", 0), MakeTrial("find", "find-1", 1)};
+  store().CreateTrials(trials);
+  // Reported out of time order: the result keeps the report order.
+  Observation l20{"loss", 0.5, At(20)}, a20{"accuracy", 0.7, At(20)}, l10{"loss", 0.9, At(10)};
+  Observation l30{"loss", 0.3, At(30)}, l1{"loss", 0.1, At(20)};
+  store().AppendObservations("find-0", 0, std::vector<Observation>{l20, a20, l10, l30});
+  store().AppendObservations("find-0", 1, std::vector<Observation>{l1});
+  store().AppendObservations("find-1", 0, std::vector<Observation>{{"loss", 42, At(20)}});
+
+  auto find = [&](const ObservationFilter& filter) {
+    return Describe(store().FindObservations("find-0", filter));
+  };
+  const auto none = std::nullopt;
+  EXPECT_THAT(find({}), ElementsAre(Describe(l20), Describe(a20), Describe(l10), Describe(l30),
+                                    Describe(l1)));
+  EXPECT_THAT(find(Filter("loss", 0, none, none)),
+              ElementsAre(Describe(l20), Describe(l10), Describe(l30)));
+  EXPECT_THAT(find(Filter(none, 1, none, none)), ElementsAre(Describe(l1)));
+  EXPECT_THAT(find(Filter("Loss", none, none, none)), IsEmpty());
+  // Both bounds are inclusive, to the microsecond.
+  EXPECT_THAT(find(Filter(none, 0, At(20), At(20))), ElementsAre(Describe(l20), Describe(a20)));
+  EXPECT_THAT(find(Filter(none, 0, At(20), none)),
+              ElementsAre(Describe(l20), Describe(a20), Describe(l30)));
+  EXPECT_THAT(find(Filter(none, 0, none, At(20))),
+              ElementsAre(Describe(l20), Describe(a20), Describe(l10)));
+  EXPECT_THAT(find(Filter(none, 0, At(21), none)), ElementsAre(Describe(l30)));
+  EXPECT_THAT(find(Filter(none, 0, none, At(19))), ElementsAre(Describe(l10)));
+  EXPECT_THAT(find(Filter(none, 0, At(11), At(29))), ElementsAre(Describe(l20), Describe(a20)));
+  EXPECT_THAT(find(Filter(none, 0, At(30), At(10))), IsEmpty());
+  EXPECT_THAT(find(Filter("loss", none, At(20), At(30))),
+              ElementsAre(Describe(l20), Describe(l30), Describe(l1)));
+}
+
+TEST_P(StoreConformanceTest, TimeBoundsHoldAcrossTheWholeTimestampRange) {
+  store().CreateExperiment(Record("range"));
+  Trial trial = MakeTrial("range", "range-0", 0);
+  store().CreateTrials({&trial, 1});
+  // The earliest and latest microseconds a Timestamp holds, and both sides of the epoch.
+  const Timestamp earliest = FromUnixMicros(-9'223'372'036'854'775);
+  const Timestamp latest = FromUnixMicros(9'223'372'036'854'775);
+  std::vector<Observation> observations{{"t", 1, latest},
+                                        {"t", 2, FromUnixMicros(1)},
+                                        {"t", 3, FromUnixMicros(-1)},
+                                        {"t", 4, earliest},
+                                        {"t", 5, FromUnixMicros(0)}};
+  store().AppendObservations("range-0", 0, observations);
+  auto find = [&](std::optional<Timestamp> from, std::optional<Timestamp> to) {
+    return Describe(store().FindObservations("range-0", Filter(std::nullopt, 0, from, to)));
+  };
+  EXPECT_THAT(find(std::nullopt, std::nullopt), ElementsAreArray(Describe(observations)));
+  EXPECT_THAT(
+      find(FromUnixMicros(-1), FromUnixMicros(1)),
+      ElementsAre(Describe(observations[1]), Describe(observations[2]), Describe(observations[4])));
+  EXPECT_THAT(find(std::nullopt, FromUnixMicros(-2)), ElementsAre(Describe(observations[3])));
+  EXPECT_THAT(find(earliest, earliest), ElementsAre(Describe(observations[3])));
+  EXPECT_THAT(find(latest, std::nullopt), ElementsAre(Describe(observations[0])));
+}
+
+TEST_P(StoreConformanceTest, FindObservationsOfTheCurrentAttempt) {
+  store().CreateExperiment(Record("current"));
+  Trial trial = MakeTrial("current", "current-0", 0);
+  store().CreateTrials({&trial, 1});
+  Observation first{"loss", 1, At(1)}, second{"loss", 2, At(2)};
+  store().AppendObservations("current-0", 0, std::vector<Observation>{first});
+  const ObservationFilter current{std::nullopt, kCurrentAttempt, std::nullopt, std::nullopt};
+  EXPECT_THAT(Describe(store().FindObservations("current-0", current)),
+              ElementsAre(Describe(first)));
+
+  trial.attempt = 1;  // re-run: the first attempt's values are history
+  store().UpdateTrial(trial, std::vector<Observation>{second});
+  EXPECT_THAT(Describe(store().FindObservations("current-0", current)),
+              ElementsAre(Describe(second)));
+  trial.attempt = 2;
+  store().UpdateTrial(trial, {});
+  EXPECT_THAT(store().FindObservations("current-0", current), IsEmpty());
+  EXPECT_EQ(store().FindObservations("current-0", {}).size(), 2u);
+}
+
+TEST_P(StoreConformanceTest, FindObservationsOfUnknownTrialIsNotFound) {
+  store().CreateExperiment(Record("known"));
+  Trial trial = MakeTrial("known", "known-0", 0);
+  store().CreateTrials({&trial, 1});
+  // A trial without observations is no error.
+  EXPECT_THAT(store().FindObservations("known-0", {}), IsEmpty());
+  std::string message;
+  EXPECT_TRUE(ThrowsError([&] { store().FindObservations("known-1", {}); }, ErrorCode::kNotFound,
+                          &message));
+  EXPECT_THAT(message, ::testing::HasSubstr("known-1"));
+  EXPECT_TRUE(ThrowsError(
+      [&] {
+        store().FindObservations("known-1",
+                                 {std::nullopt, kCurrentAttempt, std::nullopt, std::nullopt});
+      },
+      ErrorCode::kNotFound));
+}
+
+TEST_P(StoreConformanceTest, AppendObservationsToTheCurrentAttempt) {
+  store().CreateExperiment(Record("append"));
+  Trial trial = FullTrial("append", "append-0", 0);  // attempt 2
+  store().CreateTrials({&trial, 1});
+  std::vector<Observation> observations{{"loss", 0.5, At(5)}, {"accuracy", 0.8, At(5)}};
+  store().AppendObservations("append-0", kCurrentAttempt, observations);
+  EXPECT_THAT(Describe(store().GetObservations("append-0", NoMetric(), 2)),
+              ElementsAreArray(Describe(observations)));
+  std::string message;
+  EXPECT_TRUE(
+      ThrowsError([&] { store().AppendObservations("append-1", kCurrentAttempt, observations); },
+                  ErrorCode::kNotFound, &message));
+  EXPECT_THAT(message, ::testing::HasSubstr("append-1"));
+}
+
+TEST_P(StoreConformanceTest, DeleteObservationsRemovesEveryAttemptOfOneTrialOnly) {
+  store().CreateExperiment(Record("delete"));
+  std::vector<Trial> trials{FullTrial("delete", "delete-0", 0), FullTrial("delete", "delete-1", 1)};
+  store().CreateTrials(trials);
+  std::vector<Observation> observations{{"loss", 1, At(1)}, {"loss", 2, At(2)}};
+  store().AppendObservations("delete-0", 0, observations);
+  store().AppendObservations("delete-0", 2, observations);
+  store().AppendObservations("delete-1", 2, observations);
+
+  EXPECT_EQ(store().DeleteObservations("delete-0"), 4);
+  EXPECT_THAT(store().FindObservations("delete-0", {}), IsEmpty());
+  EXPECT_THAT(Describe(store().FindObservations("delete-1", {})),
+              ElementsAreArray(Describe(observations)));
+  // The trial itself, with its objective and metric summaries, stays.
+  EXPECT_EQ(DescribeTrial(store().GetTrial("delete-0")), Describe(trials[0]));
+  EXPECT_EQ(store().DeleteObservations("delete-0"), 0);
+  store().AppendObservations("delete-0", kCurrentAttempt, observations);
+  EXPECT_EQ(store().FindObservations("delete-0", {}).size(), 2u);
+
+  std::string message;
+  EXPECT_TRUE(
+      ThrowsError([&] { store().DeleteObservations("delete-2"); }, ErrorCode::kNotFound, &message));
+  EXPECT_THAT(message, ::testing::HasSubstr("delete-2"));
+}
+
+TEST_P(StoreConformanceTest, PingAnswersOnAnOpenStore) {
+  EXPECT_NO_THROW(store().Ping());
+  store().CreateExperiment(Record("ping"));
+  EXPECT_NO_THROW(store().Ping());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Hostile and large values.
 
 TEST_P(StoreConformanceTest, HostileNamesAndValuesAreStoredLiterally) {
@@ -832,12 +984,17 @@ TEST_P(StoreConformanceTest, HostileNamesAndValuesAreStoredLiterally) {
         Describe(store().GetObservations(s, s, 0)),
         ElementsAre(Describe(Observation{s, 1.5, At(1)}), Describe(Observation{s, 3.5, At(3)})));
 
+    EXPECT_THAT(Describe(store().FindObservations(s, Filter(s, kCurrentAttempt, At(3), At(3)))),
+                ElementsAre(Describe(Observation{s, 3.5, At(3)})));
+
     ExperimentStatus status{ExperimentState::kFailed, s, s, At(4), At(5)};
     store().UpdateExperimentStatus(s, status);
     EXPECT_EQ(Describe(store().GetExperiment(s)->status), Describe(status));
   }
   // Nothing was executed: every table still holds every row.
   EXPECT_EQ(store().ListExperiments().size(), hostile.size());
+  for (const std::string& s : hostile)
+    EXPECT_EQ(store().DeleteObservations(s), 3) << "trial " << Json(s).dump();
 }
 
 TEST_P(StoreConformanceTest, LargeValuesRoundTrip) {
@@ -980,6 +1137,10 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(StoreConformanceTest);
 
 ExperimentRecord ConformanceExperiment(const std::string& name) {
   return Record(name);
+}
+
+Trial ConformanceTrial(const std::string& experiment, const std::string& name, int64_t sequence) {
+  return MakeTrial(experiment, name, sequence);
 }
 
 }  // namespace tuneup::testing

@@ -43,6 +43,8 @@ std::string StoreBackendName(const ::testing::TestParamInfo<StoreBackend>& info)
 
 // A valid experiment named `name`, as the controller stores it, for backend-specific tests.
 ExperimentRecord ConformanceExperiment(const std::string& name);
+// A pending trial of `experiment`, as the runner creates it.
+Trial ConformanceTrial(const std::string& experiment, const std::string& name, int64_t sequence);
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
