@@ -29,6 +29,9 @@ int CliMain(int argc, char** argv) {
   run->add_option("--db", run_options.db,
                   "the store: a SQLite file (default: WORKDIR/tuneup.db) or a postgresql:// URI")
       ->envname("TUNEUP_DB");
+  run->add_option("--executor", run_options.executor,
+                  "where trials run: local (processes on this machine, the default)")
+      ->capture_default_str();
   run->add_option("--kill-grace", run_options.kill_grace_seconds,
                   "seconds between SIGTERM and SIGKILL when stopping trials")
       ->check(CLI::Range(0, 3600));

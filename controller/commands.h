@@ -18,6 +18,7 @@ struct RunOptions {
   std::string manifest;
   std::string workdir = ".";             // trials/ and the default database live here
   std::optional<std::string> db;         // SQLite path; default <workdir>/tuneup.db
+  std::string executor = "local";        // where trials run: local | slurm | kubernetes
   int kill_grace_seconds = 10;           // SIGTERM -> SIGKILL delay when stopping trials
   int file_poll_ms = 200;                // how often collectors read files and pushed values
   int64_t max_observations = 100'000;    // per trial attempt; later ones are dropped

@@ -22,6 +22,8 @@ namespace tuneup {
 struct TrialJob {
   std::string experiment;
   std::string trial;
+  // Which run of the trial this is (api/trial.h): executors name per-attempt resources with it.
+  int attempt = 0;
   // command + args of the primary container, each element one argv entry (never split, never
   // given to a shell).
   std::vector<std::string> argv;
@@ -55,6 +57,9 @@ struct JobResult {
     // preemption, but at most the experiment's infrastructure retry budget per trial
     // (api/tuneup_annotations.h); beyond it the trial fails.
     kInfrastructureFailed,
+    // Adopt only: the job was created but provably never ran (its controller died before
+    // releasing it). The runner starts the trial again as if it had never been launched.
+    kNeverStarted,
   };
   Kind kind = Kind::kExited;
   int exit_code = -1;  // for kExited without a signal
@@ -64,11 +69,16 @@ struct JobResult {
   bool succeeded() const { return kind == Kind::kExited && signal == 0 && exit_code == 0; }
 };
 
-// How a job talks back. on_output may be called any number of times, then on_exit exactly once;
-// no call follows on_exit.
+// How a job talks back. on_created is called at most once, first; on_output any number of
+// times, then on_exit exactly once; no call follows on_exit.
 struct JobCallbacks {
   std::function<void(OutputStream stream, std::string_view bytes)> on_output;
   std::function<void(const JobResult& result)> on_exit;
+  // Crash safety: the job exists but cannot run until `release` is called. `identity` is what
+  // Adopt needs to find the job again after this process died (an executor-specific string,
+  // stored with the trial before release). A job whose controller dies before release never
+  // runs. Without on_created the executor releases the job at once.
+  std::function<void(const std::string& identity, std::function<void()> release)> on_created = {};
 };
 
 class Executor {
@@ -78,6 +88,14 @@ class Executor {
   // Starts `job`. A job that cannot be started is reported through on_exit (kLaunchFailed), like
   // every other ending, so the caller has one path for all of them.
   virtual void Launch(const TrialJob& job, JobCallbacks callbacks) = 0;
+
+  // Re-attaches to the job of `job.trial` that an earlier controller process launched and
+  // reported through on_created as `identity`. A job still running is followed as if launched
+  // here; its output is replayed from its beginning (on_output), so the caller must skip what it
+  // already stored. A job that ended meanwhile replays its output and reports how it ended. A job
+  // that never ran ends with kNeverStarted; one that ran but left no trace of how it ended with
+  // kInfrastructureFailed. An identity this executor cannot read ends with kLaunchFailed.
+  virtual void Adopt(const TrialJob& job, const std::string& identity, JobCallbacks callbacks) = 0;
 
   // Asks the job of `trial` to stop: the whole job (every process it started), gracefully first,
   // forcibly after the executor's grace period. on_exit follows with kKilled (or kExited if it

@@ -406,6 +406,16 @@ void LocalExecutor::Launch(const TrialJob& job, JobCallbacks callbacks) {
   impl_->Launch(job, std::move(callbacks));
 }
 
+void LocalExecutor::Adopt(const TrialJob& job, const std::string& identity,
+                          JobCallbacks callbacks) {
+  // Local jobs die with their controller until they run under tuneup-job (in progress).
+  (void)job;
+  JobResult result;
+  result.kind = JobResult::Kind::kNeverStarted;
+  result.message = "local job " + identity + " did not outlive its controller";
+  callbacks.on_exit(result);
+}
+
 void LocalExecutor::Kill(std::string_view trial) {
   auto it = impl_->jobs.find(trial);
   if (it == impl_->jobs.end()) return;

@@ -38,6 +38,7 @@ class LocalExecutor final : public Executor {
   ~LocalExecutor() override;
 
   void Launch(const TrialJob& job, JobCallbacks callbacks) override;
+  void Adopt(const TrialJob& job, const std::string& identity, JobCallbacks callbacks) override;
   void Kill(std::string_view trial) override;
   void KillAllNow() override;
   size_t running() const override;

@@ -16,7 +16,7 @@
 #include "api/experiment_diff.h"
 #include "controller/cli.h"
 #include "controller/commands.h"
-#include "controller/local_executor.h"
+#include "controller/executor_factory.h"
 #include "controller/manifest_check.h"
 #include "controller/report.h"
 #include "controller/runner.h"
@@ -182,9 +182,17 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   }
 
   asio::io_context io;
-  LocalExecutorOptions executor_options;
-  executor_options.kill_grace = std::chrono::seconds(options.kill_grace_seconds);
-  LocalExecutor executor(io, executor_options);
+  ExecutorChoice executor_choice;
+  executor_choice.kind = options.executor;
+  executor_choice.local.kill_grace = std::chrono::seconds(options.kill_grace_seconds);
+  std::unique_ptr<Executor> executor_owner;
+  try {
+    executor_owner = MakeExecutor(io, executor_choice);
+  } catch (const Error& e) {
+    err << "error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  Executor& executor = *executor_owner;
   const Clock& clock = SystemClock::Instance();
   bool live = options.live_progress.value_or(::isatty(STDERR_FILENO) == 1);
   std::vector<Trial> existing;
@@ -208,7 +216,8 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   if (options.priority) runner_options.priority = ParsePriority(*options.priority);
   ExperimentRunner runner(io, *store, executor, clock, runner_options, &progress);
 
-  if (std::string image = ContainerImage(experiment); !image.empty()) {
+  if (std::string image = ContainerImage(experiment);
+      !image.empty() && executor_choice.kind == "local") {
     progress.Note("note: the local executor ignores the container image (" + image +
                   "); trials run as processes on this machine");
   }

@@ -14,10 +14,20 @@ void FakeExecutor::Launch(const TrialJob& job, JobCallbacks callbacks) {
   launched_.push_back(job);
   jobs_[job.trial] = std::move(callbacks);
   max_running_ = std::max(max_running_, jobs_.size());
-  if (behaviour) {
-    TrialJob copy = job;
-    Later(io_, [this, copy] { behaviour(*this, copy); });
+  auto run = [this, copy = job] {
+    if (behaviour) Later(io_, [this, copy] { behaviour(*this, copy); });
+  };
+  if (auto& created = jobs_[job.trial].on_created) {
+    created("fake:" + job.trial + "#" + std::to_string(job.attempt), run);
+  } else {
+    run();
   }
+}
+
+void FakeExecutor::Adopt(const TrialJob& job, const std::string& identity, JobCallbacks callbacks) {
+  adopted_.emplace_back(job, identity);
+  jobs_[job.trial] = std::move(callbacks);
+  max_running_ = std::max(max_running_, jobs_.size());
 }
 
 void FakeExecutor::Kill(std::string_view trial) {

@@ -23,6 +23,8 @@ class FakeExecutor final : public Executor {
   std::function<void(FakeExecutor&, const TrialJob&)> behaviour;
 
   void Launch(const TrialJob& job, JobCallbacks callbacks) override;
+  // Records the adoption and treats the job as running (behaviour is not called).
+  void Adopt(const TrialJob& job, const std::string& identity, JobCallbacks callbacks) override;
   void Kill(std::string_view trial) override;
   void KillAllNow() override;
   size_t running() const override { return jobs_.size(); }
@@ -36,6 +38,7 @@ class FakeExecutor final : public Executor {
   void TakeAway(const std::string& trial, JobResult::Kind kind, const std::string& message);
 
   const std::vector<TrialJob>& launched() const { return launched_; }
+  const std::vector<std::pair<TrialJob, std::string>>& adopted() const { return adopted_; }
   size_t max_running() const { return max_running_; }
   const std::vector<std::string>& killed() const { return killed_; }
   std::vector<std::string> running_trials() const;
@@ -46,6 +49,7 @@ class FakeExecutor final : public Executor {
   boost::asio::io_context& io_;
   std::map<std::string, JobCallbacks> jobs_;
   std::vector<TrialJob> launched_;
+  std::vector<std::pair<TrialJob, std::string>> adopted_;
   std::vector<std::string> killed_;
   size_t max_running_ = 0;
 };
