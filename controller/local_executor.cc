@@ -163,11 +163,13 @@ struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
   void Finish(const std::shared_ptr<Job>& job) {
     if (job->finished) return;
     std::string keeper_end;
-    if (job->own_child) {
+    {
+      // Reaps its own children; an adopted keeper is usually another process's child (or
+      // init's), and then waitpid just fails.
       int status = 0;
       pid_t reaped;
       do {
-        reaped = ::waitpid(job->identity.pid, &status, 0);
+        reaped = ::waitpid(job->identity.pid, &status, job->own_child ? 0 : WNOHANG);
       } while (reaped < 0 && errno == EINTR);
       if (reaped == job->identity.pid && WIFSIGNALED(status))
         keeper_end = " (tuneup-job was killed by " + SignalName(WTERMSIG(status)) + ")";
@@ -392,6 +394,18 @@ void LocalExecutor::KillAllNow() {
     job->release.reset();
     SignalProcess(job->pidfd(), SIGUSR1);
   }
+}
+
+void LocalExecutor::Detach() {
+  for (auto& [name, job] : impl_->jobs) {
+    job->finished = true;
+    job->release.reset();
+    job->tail->Stop();
+    job->grace_timer.cancel();
+    boost::system::error_code ignored;
+    job->exited.close(ignored);
+  }
+  impl_->jobs.clear();
 }
 
 size_t LocalExecutor::running() const {
