@@ -269,6 +269,20 @@ void SqliteStore::UpdateExperimentStatus(std::string_view name, const Experiment
   tx.Commit();
 }
 
+void SqliteStore::UpdateExperimentSpec(const Experiment& experiment) {
+  std::lock_guard lock(mutex_);
+  const std::string& name = experiment.metadata.name;
+  sqlite::Transaction tx(impl_->db);
+  sqlite::Statement update(impl_->db, "UPDATE experiments SET spec = ?2 WHERE name = ?1",
+                           "update experiment spec");
+  update.Bind(1, name).Bind(2, EncodeExperimentSpec(experiment));
+  update.Run();
+  if (impl_->db.Changes() == 0) {
+    throw Error(ErrorCode::kNotFound, "experiment " + name + " does not exist");
+  }
+  tx.Commit();
+}
+
 void SqliteStore::CreateTrials(std::span<const Trial> trials) {
   std::lock_guard lock(mutex_);
   for (const auto& trial : trials)

@@ -325,7 +325,63 @@ TEST_F(E2eRunTest, RunningAFinishedExperimentAgainPrintsItsResults) {
   ProcessResult changed = Run();
   EXPECT_EQ(changed.exit_code, 2) << changed.Describe();
   EXPECT_TRUE(Contains(changed.err, "spec.maxTrialCount")) << changed.err;
+  EXPECT_TRUE(Contains(changed.err, "resumePolicy is Never")) << changed.err;
   EXPECT_EQ(count_runs(), 3);
+}
+
+// Katib's restart: a finished experiment whose resumePolicy is not Never runs on when its
+// maxTrialCount grows, keeping its trials; anything else about it stays as it was.
+TEST_F(E2eRunTest, AFinishedLongRunningExperimentRestartsWithALargerBudget) {
+  for (const std::string policy : {"LongRunning", "FromVolume"}) {
+    SCOPED_TRACE(policy);
+    fs::remove_all(workdir());
+    Manifest manifest;
+    manifest.max_trials = 3;
+    manifest.resume_policy = policy;
+    WriteManifest(manifest);
+    WriteTrial("echo \"loss=$1\"\n");
+    ASSERT_EQ(Run().exit_code, 0);
+
+    manifest.max_trials = 5;
+    WriteManifest(manifest);
+    ProcessResult restarted = Run();
+    ASSERT_EQ(restarted.exit_code, 0) << restarted.Describe();
+    EXPECT_TRUE(Contains(restarted.out, "Restarting experiment e2e (spec.maxTrialCount: 3 -> 5)"))
+        << restarted.out;
+    EXPECT_TRUE(Contains(restarted.out, "5 trials: 5 Succeeded")) << restarted.out;
+    EXPECT_EQ(TrialDirs(), Names("e2e", 5));
+
+    manifest.max_trials = 4;  // shrinking is no restart
+    WriteManifest(manifest);
+    ProcessResult shrunk = Run();
+    EXPECT_EQ(shrunk.exit_code, 2) << shrunk.Describe();
+    EXPECT_TRUE(Contains(shrunk.err, "spec.maxTrialCount must grow")) << shrunk.err;
+
+    manifest.max_trials = 6;  // nor is a change beyond the budget
+    manifest.parameters = R"(    - name: x
+      parameterType: double
+      feasibleSpace: {min: "0", max: "2"}
+)";
+    WriteManifest(manifest);
+    ProcessResult other = Run();
+    EXPECT_EQ(other.exit_code, 2) << other.Describe();
+    EXPECT_TRUE(Contains(other.err, "only spec.maxTrialCount")) << other.err;
+  }
+}
+
+TEST_F(E2eRunTest, AnExperimentThatReachedItsGoalIsNotRestarted) {
+  Manifest manifest;
+  manifest.max_trials = 3;
+  manifest.goal = "2";  // every loss is below it
+  manifest.resume_policy = "LongRunning";
+  WriteManifest(manifest);
+  WriteTrial("echo \"loss=$1\"\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  manifest.max_trials = 6;
+  WriteManifest(manifest);
+  ProcessResult again = Run();
+  EXPECT_EQ(again.exit_code, 2) << again.Describe();
+  EXPECT_TRUE(Contains(again.err, "ended with ExperimentGoalReached")) << again.err;
 }
 
 // Trials that hang while the file `hang` exists beside the manifest, each with a background child
