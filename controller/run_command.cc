@@ -185,6 +185,12 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   ExecutorChoice executor_choice;
   executor_choice.kind = options.executor;
   executor_choice.local.kill_grace = std::chrono::seconds(options.kill_grace_seconds);
+  executor_choice.kubernetes.config.kubeconfig = options.kubeconfig;
+  executor_choice.kubernetes.config.context = options.kube_context;
+  executor_choice.kubernetes.config.namespace_ = options.kube_namespace;
+  executor_choice.kubernetes.job.namespace_ = options.kube_namespace;
+  executor_choice.kubernetes.job.priority_class_low = options.kube_priority_class_low;
+  executor_choice.kubernetes.job.priority_class_high = options.kube_priority_class_high;
   std::unique_ptr<Executor> executor_owner;
   try {
     executor_owner = MakeExecutor(io, executor_choice);
