@@ -55,7 +55,9 @@ bool IsIpAddress(const std::string& host) {
 struct ExchangeHandlers {
   std::function<void(int status)> on_header;
   std::function<void(std::string_view bytes)> on_data;
-  std::function<void(const std::string& error)> on_done;  // "" = the body ended normally
+  // "" = the body ended normally. `permanent`: retrying cannot help (the server's certificate
+  // was refused).
+  std::function<void(const std::string& error, bool permanent)> on_done;
 };
 
 class Exchange {
@@ -133,14 +135,16 @@ class ExchangeOf final : public Exchange, public std::enable_shared_from_this<Ex
         stream_.set_verify_mode(ssl::verify_peer);
         stream_.set_verify_callback(ssl::host_name_verification(config_.host));
       }
-      stream_.async_handshake(
-          ssl::stream_base::client, [self = this->shared_from_this()](const beast::error_code& ec) {
-            if (ec) {
-              return self->Finish("TLS handshake with " + self->config_.server() +
-                                  " failed: " + ec.message());
-            }
-            self->Write();
-          });
+      stream_.async_handshake(ssl::stream_base::client, [self = this->shared_from_this()](
+                                                            const beast::error_code& ec) {
+        if (ec) {
+          // A certificate refused by either side stays refused: not worth retrying.
+          const bool refused = ec.category() == asio::error::get_ssl_category();
+          return self->Finish(
+              "TLS handshake with " + self->config_.server() + " failed: " + ec.message(), refused);
+        }
+        self->Write();
+      });
     }
   }
 
@@ -201,14 +205,14 @@ class ExchangeOf final : public Exchange, public std::enable_shared_from_this<Ex
     return what + ": " + ec.message();
   }
 
-  void Finish(const std::string& error) {
+  void Finish(const std::string& error, bool permanent = false) {
     if (done_) return;
     done_ = true;
     beast::error_code ignored;
     Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
     Lowest().socket().close(ignored);
     auto handlers = std::move(handlers_);
-    if (handlers.on_done) handlers.on_done(error);
+    if (handlers.on_done) handlers.on_done(error, permanent);
   }
 
   tcp::resolver resolver_;
@@ -373,12 +377,14 @@ struct KubeClient::Impl : std::enable_shared_from_this<KubeClient::Impl> {
     ExchangeHandlers handlers;
     handlers.on_header = [response](int status) { response->status = status; };
     handlers.on_data = [response](std::string_view bytes) { response->body.append(bytes); };
-    handlers.on_done = [weak = weak_from_this(), state, response](const std::string& error) {
+    handlers.on_done = [weak = weak_from_this(), state, response](const std::string& error,
+                                                                  bool permanent) {
       auto self = weak.lock();
       if (!self || state->generation != self->generation) return;
       response->error = error;
       if (!error.empty()) response->status = 0;
-      const bool retry = !error.empty() || response->status == 429 || response->status >= 500;
+      const bool retry =
+          (!error.empty() && !permanent) || response->status == 429 || response->status >= 500;
       const auto elapsed = std::chrono::steady_clock::now() - state->started;
       if (retry && elapsed + state->next_delay < self->options.retry_budget) {
         self->RetryLater(state);
@@ -464,7 +470,7 @@ std::shared_ptr<KubeStream> KubeClient::Stream(const std::string& path,
       response->body.append(bytes);
     }
   };
-  handlers.on_done = [response, on_end = std::move(on_end)](const std::string& error) {
+  handlers.on_done = [response, on_end = std::move(on_end)](const std::string& error, bool) {
     response->error = error;
     on_end(*response);
   };

@@ -48,7 +48,7 @@ JobResult Result(JobResult::Kind kind, std::string message, int exit_code = -1) 
 
 // One trial's Job, from Launch (or Adopt) to on_exit.
 struct Tracked {
-  explicit Tracked(asio::io_context& io) : drain_timer(io), log_timer(io) {}
+  explicit Tracked(asio::io_context& io) : drain_timer(io), log_timer(io), settle_timer(io) {}
 
   enum class Phase {
     kHeld,       // waiting for release (on_created)
@@ -81,13 +81,17 @@ struct Tracked {
   std::optional<JobResult> result;  // decided; reported when the log has been read
   asio::steady_timer drain_timer;
   asio::steady_timer log_timer;
+  // The Job has ended but its pod's end has not been seen yet: waiting for it (settle_timer).
+  bool settling = false;
+  bool settled = false;
+  asio::steady_timer settle_timer;
 };
 
 struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecutor::Impl> {
   Impl(asio::io_context& io_context, KubernetesOptions opts, KubeConfig config)
       : io(io_context),
         options(std::move(opts)),
-        client(std::make_unique<KubeClient>(io_context, std::move(config))),
+        client(std::make_unique<KubeClient>(io_context, std::move(config), options.client)),
         random(std::random_device{}()) {}
 
   struct Namespace {
@@ -165,6 +169,7 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     t->phase = Tracked::Phase::kDone;
     t->drain_timer.cancel();
     t->log_timer.cancel();
+    t->settle_timer.cancel();
     if (t->log) t->log->Cancel();
     t->log.reset();
     auto it = jobs.find(t->trial);
@@ -352,38 +357,52 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
         return;
       }
     }
-    const bool followed_pod_present = std::any_of(pods.begin(), pods.end(), [&](const Json* pod) {
-      return StringAt(*pod, {"metadata", "name"}) == t->pod;
-    });
-    if (!t->pod.empty() && !followed_pod_present && t->pod_seen_alive) {
+    const Json* newest = pods.empty() ? nullptr : pods.back();
+    if (newest != nullptr && StringAt(*newest, {"metadata", "name"}) != t->pod) {
+      SwitchPod(t, StringAt(*newest, {"metadata", "name"}));
+    }
+    std::string reason;
+    std::string message;
+    const bool complete = ConditionStatus(*job, "Complete") == "True";
+    const bool failed = ConditionStatus(*job, "Failed", &reason, &message) == "True";
+    if (complete || failed) {
+      // The pod's own end says more (its exit code); its update may trail the Job's on the other
+      // watch, so it is given a moment to arrive.
+      if (newest != nullptr) {
+        EvaluatePod(t, *newest, /*job_ended=*/true);
+        if (t->result || t->phase != Tracked::Phase::kFollowing) return;
+        if (!t->settled) {
+          WaitToSettle(t);
+          return;
+        }
+      }
+      Decide(t,
+             Result(JobResult::Kind::kExited,
+                    complete ? "Job complete"
+                             : "Job failed" + (reason.empty() ? "" : ": " + reason) +
+                                   (message.empty() ? "" : ": " + message),
+                    complete ? 0 : -1),
+             true);
+      return;
+    }
+    if (!t->pod.empty() && newest == nullptr && t->pod_seen_alive) {
       DeleteAndReport(
           t, Result(JobResult::Kind::kPreempted, "pod " + t->pod + " was deleted before it ended"));
       return;
     }
-    if (!pods.empty()) {
-      const Json& pod = *pods.back();
-      const std::string pod_name = StringAt(pod, {"metadata", "name"});
-      if (pod_name != t->pod) SwitchPod(t, pod_name);
-      EvaluatePod(t, pod);
-      if (t->result || t->phase != Tracked::Phase::kFollowing) return;
-    }
-    std::string reason;
-    std::string message;
-    if (ConditionStatus(*job, "Complete") == "True") {
-      Decide(t, Result(JobResult::Kind::kExited, "Job complete", 0), true);
-    } else if (ConditionStatus(*job, "Failed", &reason, &message) == "True") {
-      int code = -1;
-      if (!pods.empty()) {
-        ContainerState state = PrimaryContainerState(*pods.back(), t->container);
-        if (state.state == "terminated") code = state.exit_code;
-      }
-      Decide(t,
-             Result(JobResult::Kind::kExited,
-                    "Job failed" + (reason.empty() ? "" : ": " + reason) +
-                        (message.empty() ? "" : ": " + message),
-                    code),
-             true);
-    }
+    if (newest != nullptr) EvaluatePod(t, *newest, /*job_ended=*/false);
+  }
+
+  void WaitToSettle(const std::shared_ptr<Tracked>& t) {
+    if (t->settling) return;
+    t->settling = true;
+    t->settle_timer.expires_after(options.status_settle_time);
+    t->settle_timer.async_wait([weak = weak_from_this(), t](const boost::system::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      t->settled = true;
+      self->Evaluate(t);
+    });
   }
 
   void SwitchPod(const std::shared_ptr<Tracked>& t, const std::string& pod) {
@@ -396,7 +415,7 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     t->log_ended_cleanly = false;
   }
 
-  void EvaluatePod(const std::shared_ptr<Tracked>& t, const Json& pod) {
+  void EvaluatePod(const std::shared_ptr<Tracked>& t, const Json& pod, bool job_ended) {
     const std::string phase = StringAt(pod, {"status", "phase"});
     ContainerState state = PrimaryContainerState(pod, t->container);
     const bool pod_ended = phase == "Succeeded" || phase == "Failed";
@@ -410,10 +429,10 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     }
     if (state.state == "terminated") {
       // A failed container with retries left in the Job: a new pod follows.
-      if (state.exit_code != 0 && t->backoff_limit > 0) return;
+      if (state.exit_code != 0 && t->backoff_limit > 0 && !job_ended) return;
       Decide(t, Result(JobResult::Kind::kExited, state.message, state.exit_code), true);
     } else if (pod_ended) {
-      if (phase == "Failed" && t->backoff_limit > 0) return;
+      if (phase == "Failed" && t->backoff_limit > 0 && !job_ended) return;
       const std::string reason = StringAt(pod, {"status", "reason"});
       Decide(t,
              Result(JobResult::Kind::kExited,

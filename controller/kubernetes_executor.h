@@ -37,6 +37,7 @@
 #include <string>
 
 #include "controller/executor.h"
+#include "controller/kube_client.h"
 #include "controller/kube_config.h"
 #include "controller/kubernetes_job.h"
 
@@ -49,6 +50,8 @@ namespace tuneup {
 struct KubernetesOptions {
   // Where the API server is and how to authenticate (controller/kube_config.h).
   KubeConfigOptions config;
+  // Timeouts and retries of API requests (controller/kube_client.h).
+  KubeClientOptions client;
   // The namespace (--namespace, overriding the manifest's) and the PriorityClass names for low-
   // and high-priority experiments (controller/kubernetes_job.h). Before the first Job with a
   // class is created, the class is looked up: a class the cluster does not have is kLaunchFailed
@@ -56,11 +59,12 @@ struct KubernetesOptions {
   KubernetesJobSettings job;
   // After the primary container ended, how long its log may take to reach its end.
   std::chrono::milliseconds log_drain_timeout{10'000};
+  // When the Job has ended but the end of its pod has not been seen yet, how long to wait for it
+  // (the two arrive on different watches) before the Job's condition alone decides.
+  std::chrono::milliseconds status_settle_time{2'000};
   // Delay before a broken log stream is reopened.
   std::chrono::milliseconds log_retry_delay{1'000};
 };
-
-class KubeClient;
 
 class KubernetesExecutor final : public Executor {
  public:
