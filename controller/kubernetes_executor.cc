@@ -366,15 +366,15 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     const bool complete = ConditionStatus(*job, "Complete") == "True";
     const bool failed = ConditionStatus(*job, "Failed", &reason, &message) == "True";
     if (complete || failed) {
-      // The pod's own end says more (its exit code); its update may trail the Job's on the other
-      // watch, so it is given a moment to arrive.
+      // The pod's own end says more (its exit code and log); its update, even its creation, may
+      // trail the Job's on the other watch, so it is given a moment to arrive.
       if (newest != nullptr) {
         EvaluatePod(t, *newest, /*job_ended=*/true);
         if (t->result || t->phase != Tracked::Phase::kFollowing) return;
-        if (!t->settled) {
-          WaitToSettle(t);
-          return;
-        }
+      }
+      if (!t->settled) {
+        WaitToSettle(t);
+        return;
       }
       Decide(t,
              Result(JobResult::Kind::kExited,
