@@ -164,7 +164,7 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
 
   // --- launching ---
 
-  void Report(const std::shared_ptr<Tracked>& t, JobResult result) {
+  void Report(const std::shared_ptr<Tracked>& t, const JobResult& result) {
     if (t->phase == Tracked::Phase::kDone) return;
     t->phase = Tracked::Phase::kDone;
     t->drain_timer.cancel();
@@ -620,7 +620,7 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
   }
 };
 
-KubernetesExecutor::KubernetesExecutor(asio::io_context& io, KubernetesOptions options)
+KubernetesExecutor::KubernetesExecutor(asio::io_context& io, const KubernetesOptions& options)
     : KubernetesExecutor(io, options, LoadKubeConfig(options.config)) {}
 
 KubernetesExecutor::KubernetesExecutor(asio::io_context& io, KubernetesOptions options,

@@ -69,7 +69,7 @@ struct KubernetesOptions {
 class KubernetesExecutor final : public Executor {
  public:
   // Loads the configuration; throws Error(kInvalidArgument) when it cannot be used.
-  KubernetesExecutor(boost::asio::io_context& io, KubernetesOptions options);
+  KubernetesExecutor(boost::asio::io_context& io, const KubernetesOptions& options);
   // With a configuration given directly (tests).
   KubernetesExecutor(boost::asio::io_context& io, KubernetesOptions options, KubeConfig config);
   ~KubernetesExecutor() override;

@@ -227,6 +227,15 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     progress.Note("note: the local executor ignores the container image (" + image +
                   "); trials run as processes on this machine");
   }
+  if (executor_choice.kind == "kubernetes") {
+    const auto& spec = experiment.spec.metrics_collector_spec;
+    std::string kind = spec && spec->collector ? spec->collector->kind : katib::kCollectorStdOut;
+    if (kind != katib::kCollectorStdOut && kind != katib::kCollectorNone) {
+      progress.Note("note: metrics collector " + kind +
+                    " reads files, ports or the store from this machine; with --executor "
+                    "kubernetes only the primary container's log (StdOut) reaches tuneup");
+    }
+  }
   progress.Note("Running experiment " + name + ": trials in " + (workdir / "trials").string() +
                 ", store " + db_shown);
 

@@ -189,7 +189,7 @@ TEST_F(KubernetesExecutorTest, JobManifestIsTheRenderedTrialSpecWithKatibLabels)
   ASSERT_EQ(containers.size(), 2u);
   EXPECT_EQ(containers[0],
             (Json{{"name", "sidecar"}, {"image", "busybox"}, {"command", {"sleep", "3600"}}}));
-  const Json main = containers[1];
+  const Json& main = containers[1];
   EXPECT_EQ(main["name"], "main");
   EXPECT_EQ(main["image"], "registry.example/train:1.2");
   EXPECT_EQ(main["command"], (Json{"python3", "train.py"}));
@@ -612,7 +612,6 @@ TEST_F(KubernetesTlsTest, TheBearerTokenIsSentOverVerifiedTls) {
 TEST_F(KubernetesTlsTest, AServerCertificateFromAnotherCaIsRejected) {
   KubeConfig config = ConfigFor(*api_, "s3cret");
   config.ca_pem = testing::MakeTestCertificate().cert_pem;  // another self-signed CA
-  KubeClientOptions fast;
   Capture capture;
   LaunchWith(config, capture);
   ASSERT_TRUE(capture.result);

@@ -34,8 +34,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
-extern char** environ;
-
 namespace tuneup::testing {
 
 namespace asio = boost::asio;
@@ -53,7 +51,7 @@ TestCertificate MakeTestCertificate(const std::string& common_name) {
   X509_set_version(cert, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert), static_cast<long>(std::time(nullptr)));
   X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 24L * 3600);
   X509_set_pubkey(cert, key);
   X509_NAME* name = X509_get_subject_name(cert);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
@@ -299,7 +297,7 @@ struct FakeKubeApi::Impl : std::enable_shared_from_this<FakeKubeApi::Impl> {
     char suffix[16];
     std::snprintf(suffix, sizeof(suffix), "-p%04llu",
                   static_cast<unsigned long long>(++pod_counter));
-    const std::string name = job_name + suffix;
+    std::string name = job_name + suffix;
     Json pod;
     pod["apiVersion"] = "v1";
     pod["kind"] = "Pod";
@@ -489,13 +487,16 @@ struct FakeKubeApi::Impl : std::enable_shared_from_this<FakeKubeApi::Impl> {
       return;
     }
     std::vector<std::string> env_strings;
+    env_strings.reserve(env_map.size());
     for (const auto& [key, value] : env_map)
       env_strings.push_back(key + "=" + value);
     std::vector<char*> envp;
+    envp.reserve(env_strings.size() + 1);
     for (auto& entry : env_strings)
       envp.push_back(entry.data());
     envp.push_back(nullptr);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (auto& arg : argv)
       args.push_back(arg.data());
     args.push_back(nullptr);
