@@ -51,6 +51,13 @@ bool IsIpAddress(const std::string& host) {
   return !ec;
 }
 
+// An error of OpenSSL itself: a certificate refused by either side (with TLS 1.3 the server's
+// refusal of the client's certificate arrives after the handshake, as an alert on the first
+// read). Retrying cannot help.
+bool IsTlsRefusal(const beast::error_code& ec) {
+  return ec.category() == asio::error::get_ssl_category();
+}
+
 // What one exchange reports. Exactly one on_done per exchange unless cancelled.
 struct ExchangeHandlers {
   std::function<void(int status)> on_header;
@@ -150,24 +157,30 @@ class ExchangeOf final : public Exchange, public std::enable_shared_from_this<Ex
 
   void Write() {
     Lowest().expires_after(timeout_);
-    http::async_write(stream_, request_,
-                      [self = this->shared_from_this()](const beast::error_code& ec, size_t) {
-                        if (ec) return self->Finish("sending the request failed: " + ec.message());
-                        self->ReadHeader();
-                      });
+    http::async_write(
+        stream_, request_, [self = this->shared_from_this()](const beast::error_code& ec, size_t) {
+          if (ec) {
+            return self->Finish("sending the request failed: " + ec.message(), IsTlsRefusal(ec));
+          }
+          self->ReadHeader();
+        });
   }
 
   void ReadHeader() {
-    http::async_read_header(
-        stream_, buffer_, parser_,
-        [self = this->shared_from_this()](const beast::error_code& ec, size_t) {
-          if (ec) return self->Finish(self->ReadError(ec, "reading the response failed"));
-          self->status_ = self->parser_.get().result_int();
-          if (self->handlers_.on_header) self->handlers_.on_header(self->status_);
-          if (self->done_) return;
-          if (self->parser_.is_done()) return self->Finish("");
-          self->ReadBody();
-        });
+    http::async_read_header(stream_, buffer_, parser_,
+                            [self = this->shared_from_this()](const beast::error_code& ec, size_t) {
+                              if (ec) {
+                                return self->Finish(
+                                    self->ReadError(ec, "reading the response failed"),
+                                    IsTlsRefusal(ec));
+                              }
+                              self->status_ = self->parser_.get().result_int();
+                              if (self->handlers_.on_header)
+                                self->handlers_.on_header(self->status_);
+                              if (self->done_) return;
+                              if (self->parser_.is_done()) return self->Finish("");
+                              self->ReadBody();
+                            });
   }
 
   void ReadBody() {
@@ -188,7 +201,10 @@ class ExchangeOf final : public Exchange, public std::enable_shared_from_this<Ex
             self->handlers_.on_data(std::string_view(self->chunk_.data(), got));
           }
           if (self->done_) return;
-          if (ec) return self->Finish(self->ReadError(ec, "reading the response body failed"));
+          if (ec) {
+            return self->Finish(self->ReadError(ec, "reading the response body failed"),
+                                IsTlsRefusal(ec));
+          }
           if (self->parser_.is_done()) return self->Finish("");
           self->ReadBody();
         });

@@ -51,7 +51,8 @@ struct KubeWatch::Impl : std::enable_shared_from_this<KubeWatch::Impl> {
   std::string partial_line;
   bool running = false;
   bool synced = false;
-  uint64_t run = 0;  // bumped by Stop and Start: callbacks of an older run are dropped
+  bool relisted = false;  // a 410 led to a fresh list and no event has arrived since
+  uint64_t run = 0;       // bumped by Stop and Start: callbacks of an older run are dropped
   std::chrono::milliseconds delay{0};
 
   std::string Query(bool watch) const {
@@ -185,6 +186,7 @@ struct KubeWatch::Impl : std::enable_shared_from_this<KubeWatch::Impl> {
       return;
     }
     if (std::string version = VersionOf(object); !version.empty()) resource_version = version;
+    relisted = false;  // the watch works again
     if (type == "BOOKMARK") return;
     std::string name = NameOf(object);
     if (name.empty()) return;
@@ -215,8 +217,11 @@ struct KubeWatch::Impl : std::enable_shared_from_this<KubeWatch::Impl> {
     if (stream) stream->Cancel();
     stream.reset();
     ++run;  // drops whatever the cancelled stream still had queued
-    if (relist) {
+    if (relist && !relisted) {
+      relisted = true;  // at once the first time; a server that keeps answering 410 waits
       List();
+    } else if (relist) {
+      Later([](Impl& self) { self.List(); });
     } else {
       Later([](Impl& self) { self.Watch(); });
     }

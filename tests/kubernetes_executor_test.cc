@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "api/manifest.h"
+#include "common/error.h"
 #include "controller/kube_client.h"
 #include "controller/manifest_check.h"
 #include "controller/trial_job.h"
@@ -268,6 +269,23 @@ TEST_F(KubernetesExecutorTest, PendingRunningSucceededWithLogs) {
   EXPECT_TRUE(Until([&] { return api_->open_watches() == 0; }));
   io_.restart();
   EXPECT_TRUE(Until([&] { return io_.poll() == 0; }, 3s));
+}
+
+TEST_F(KubernetesExecutorTest, ABrokenLogStreamIsReopenedWithoutRepeatingOutput) {
+  Capture capture;
+  const std::string pod = LaunchAndWaitForPod(capture, RenderJob());
+  api_->SetPodRunning(kNs, pod);
+  api_->AppendLog(kNs, pod, "epoch=1\n");
+  ASSERT_TRUE(Until([&] { return capture.out == "epoch=1\n"; }));
+  api_->BreakLogStreams(kNs, pod);
+  api_->AppendLog(kNs, pod, "epoch=2\n");
+  ASSERT_TRUE(Until([&] { return api_->RequestsTo("GET", "/log").size() == 2; }));
+  ASSERT_TRUE(Until([&] { return capture.out == "epoch=1\nepoch=2\n"; })) << capture.out;
+  api_->AppendLog(kNs, pod, "epoch=3\n");
+  api_->FinishPod(kNs, pod, 0);
+  ASSERT_TRUE(Until([&] { return capture.result.has_value(); }));
+  EXPECT_EQ(capture.out, "epoch=1\nepoch=2\nepoch=3\n");
+  EXPECT_TRUE(capture.result->succeeded());
 }
 
 TEST_F(KubernetesExecutorTest, FailedContainerReportsItsExitCode) {
@@ -630,6 +648,58 @@ TEST_F(KubernetesTlsTest, AWrongTokenIsAClearError) {
   EXPECT_EQ(capture.result->kind, JobResult::Kind::kLaunchFailed);
   EXPECT_NE(capture.result->message.find("401 Unauthorized"), std::string::npos)
       << capture.result->message;
+}
+
+TEST(KubernetesClientCertificateTest, AClientCertificateAuthenticates) {
+  boost::asio::io_context io;
+  testing::TestCertificate server = testing::MakeTestCertificate();
+  testing::TestCertificate client = testing::MakeTestCertificate("10.9.8.7");
+  FakeKubeOptions options;
+  options.cert_pem = server.cert_pem;
+  options.key_pem = server.key_pem;
+  options.client_ca_pem = client.cert_pem;
+  FakeKubeApi api(io, options);
+  KubeConfig config = ConfigFor(api);
+  config.ca_pem = server.cert_pem;
+  for (bool with_certificate : {false, true}) {
+    if (with_certificate) {
+      config.client_cert_pem = client.cert_pem;
+      config.client_key_pem = client.key_pem;
+    }
+    KubernetesExecutor executor(io, KubernetesOptions{}, config);
+    Capture capture;
+    executor.Launch(RenderJob(), CallbacksFor(capture));
+    ASSERT_TRUE(RunUntil(io, [&] { return capture.result || api.job_count() > 0; }));
+    if (!with_certificate) {
+      ASSERT_TRUE(capture.result);
+      EXPECT_EQ(capture.result->kind, JobResult::Kind::kLaunchFailed);
+      // TLS 1.3: the server refuses after the handshake, with an alert.
+      EXPECT_NE(capture.result->message.find("certificate required"), std::string::npos)
+          << capture.result->message;
+      EXPECT_EQ(api.job_count(), 0u);
+    } else {
+      EXPECT_EQ(api.job_count(), 1u);
+      executor.Kill("kexp-0001");
+      ASSERT_TRUE(RunUntil(io, [&] { return capture.result.has_value(); }));
+    }
+  }
+}
+
+TEST(KubernetesClientCertificateTest, UnusableTlsMaterialIsNamed) {
+  boost::asio::io_context io;
+  KubeConfig config;
+  SetServer(config, "https://127.0.0.1:1", "test");
+  config.source = "kubeconfig k";
+  config.client_cert_pem = "-----BEGIN CERTIFICATE-----\nnot really\n-----END CERTIFICATE-----\n";
+  config.client_key_pem = "-----BEGIN PRIVATE KEY-----\nno\n-----END PRIVATE KEY-----\n";
+  try {
+    KubernetesExecutor executor(io, KubernetesOptions{}, config);
+    ADD_FAILURE() << "an unusable client certificate was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("kubeconfig k: client-certificate: not usable"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(KubernetesTlsTest, InsecureSkipTlsVerifyAcceptsAnyCertificate) {

@@ -150,6 +150,8 @@ class Conn : public std::enable_shared_from_this<Conn> {
   virtual ~Conn() = default;
   // Queues `data`; closes the connection after it when `close_after`.
   virtual void Write(std::string data, bool close_after) = 0;
+  // Closes the connection at once, whatever is queued.
+  virtual void Abort() = 0;
   bool closed = false;
   std::function<void()> on_close;
 };
@@ -213,6 +215,10 @@ struct FakeKubeApi::Impl : std::enable_shared_from_this<FakeKubeApi::Impl> {
       tls = std::make_unique<ssl::context>(ssl::context::tls_server);
       tls->use_certificate_chain(asio::buffer(options.cert_pem));
       tls->use_private_key(asio::buffer(options.key_pem), ssl::context::pem);
+      if (!options.client_ca_pem.empty()) {
+        tls->add_certificate_authority(asio::buffer(options.client_ca_pem));
+        tls->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+      }
     }
     tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
     acceptor.open(endpoint.protocol());
@@ -601,6 +607,8 @@ class ConnOf final : public Conn {
     queue_.emplace_back(std::move(data), close_after);
     if (queue_.size() == 1) WriteNext();
   }
+
+  void Abort() override { Close(); }
 
   void Close() {
     if (closed) return;
@@ -1017,6 +1025,18 @@ void FakeKubeApi::DeleteJob(const std::string& ns, const std::string& name) {
   impl_->Remove("jobs", ns, name);
 }
 
+void FakeKubeApi::BreakLogStreams(const std::string& ns, const std::string& pod) {
+  const std::string key = ns + "/" + pod;
+  for (auto it = impl_->followers.begin(); it != impl_->followers.end();) {
+    if (it->key == key) {
+      if (auto conn = it->conn.lock()) conn->Abort();
+      it = impl_->followers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void FakeKubeApi::AddPriorityClass(const std::string& name) {
   impl_->priority_classes.insert(name);
 }
@@ -1028,7 +1048,7 @@ void FakeKubeApi::FailNext(const std::string& method, const std::string& suffix,
 
 void FakeKubeApi::CompactHistory() {
   impl_->history.clear();
-  impl_->oldest_rv = impl_->rv + 1;
+  impl_->oldest_rv = ++impl_->rv;  // a fresh list returns this version, which can be watched
   for (auto& watcher : impl_->watchers) {
     if (auto conn = watcher.conn.lock()) conn->Write("0\r\n\r\n", true);
   }

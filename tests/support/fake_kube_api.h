@@ -41,6 +41,8 @@ struct FakeKubeOptions {
   // HTTPS with this certificate and key (PEM); plain HTTP when empty.
   std::string cert_pem;
   std::string key_pem;
+  // With HTTPS: require a client certificate signed by this CA (PEM; "" = none asked for).
+  std::string client_ca_pem;
   // Requests without "Authorization: Bearer <token>" are refused with 401 ("" = no check).
   std::string token;
   // Create a pod for every new Job (as the Job controller does).
@@ -103,6 +105,9 @@ class FakeKubeApi {
   void EvictPodByKubelet(const std::string& ns, const std::string& pod);
   void DeletePod(const std::string& ns, const std::string& pod);
   void DeleteJob(const std::string& ns, const std::string& name);
+  // Cuts the connections that follow the pod's log, without ending the chunked body (as a broken
+  // network would).
+  void BreakLogStreams(const std::string& ns, const std::string& pod);
   void AddPriorityClass(const std::string& name);
   // The next `count` requests with `method` whose path ends with `suffix` are answered with
   // `status` (and a Status body) instead.
