@@ -72,8 +72,8 @@ struct KubeWatch::Impl : std::enable_shared_from_this<KubeWatch::Impl> {
     if (handlers.on_event) handlers.on_event(type, object);
   }
 
-  void Fail(const std::string& message) {
-    if (handlers.on_error) handlers.on_error(message);
+  void Fail(const std::string& message, int status = 0) {
+    if (handlers.on_error) handlers.on_error(message, status);
   }
 
   // Runs `then` after the current backoff delay (which then grows).
@@ -101,8 +101,11 @@ struct KubeWatch::Impl : std::enable_shared_from_this<KubeWatch::Impl> {
   void OnList(const KubeResponse& response) {
     Json list = response.ok() ? response.json() : Json();
     if (!list.is_object() || !list.contains("items") || !list["items"].is_array()) {
+      const uint64_t this_run = run;
       Fail("listing " + collection +
-           " failed: " + (response.ok() ? "the answer is not a list" : response.Describe()));
+               " failed: " + (response.ok() ? "the answer is not a list" : response.Describe()),
+           response.ok() ? 0 : response.status);
+      if (run != this_run) return;  // stopped by the handler
       Later([](Impl& self) { self.List(); });
       return;
     }

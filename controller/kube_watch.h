@@ -32,8 +32,9 @@ class KubeWatch {
     std::function<void(const std::string& type, const Json& object)> on_event;
     // After the first list and after every re-list has been applied to the copy.
     std::function<void()> on_synced;
-    // A list or watch failed (it is retried); for logs.
-    std::function<void(const std::string& message)> on_error;
+    // A list or watch failed (it is retried). `status` is the HTTP status of a refused list (0
+    // for other failures): 401, 403 and 404 will not go away by themselves.
+    std::function<void(const std::string& message, int status)> on_error;
   };
 
   // `collection` is an API path such as "/apis/batch/v1/namespaces/ns/jobs"; `label_selector`

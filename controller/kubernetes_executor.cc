@@ -132,6 +132,10 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
       h.on_synced = [weak, name] {
         if (auto self = weak.lock()) self->EvaluateNamespace(name);
       };
+      h.on_error = [weak, name](const std::string& message, int status) {
+        if (status != 401 && status != 403 && status != 404) return;  // retried
+        if (auto self = weak.lock()) self->FailNamespace(name, message);
+      };
       return h;
     };
     ns.jobs = std::make_unique<KubeWatch>(*client, JobsPath(t.ns), kAttemptLabel, handlers());
@@ -151,6 +155,19 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     asio::post(io, [jobs = std::shared_ptr<KubeWatch>(std::move(it->second.jobs)),
                     pods = std::shared_ptr<KubeWatch>(std::move(it->second.pods))] {});
     namespaces.erase(it);
+  }
+
+  // The Jobs of `ns` cannot be followed (the credentials may not list them): rather than wait
+  // forever, every job there fails, and its Job is deleted.
+  void FailNamespace(const std::string& ns, const std::string& message) {
+    std::vector<std::shared_ptr<Tracked>> in_ns;
+    for (auto& [trial, t] : jobs) {
+      if (t->ns == ns && t->phase == Tracked::Phase::kFollowing) in_ns.push_back(t);
+    }
+    for (auto& t : in_ns) {
+      DeleteAndReport(t, Result(JobResult::Kind::kLaunchFailed,
+                                "cannot follow Job " + t->ns + "/" + t->name + ": " + message));
+    }
   }
 
   void EvaluateNamespace(const std::string& ns) {

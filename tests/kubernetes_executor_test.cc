@@ -533,6 +533,18 @@ TEST_F(KubernetesExecutorTest, ServerErrorsAreRetried) {
   EXPECT_TRUE(capture.result->succeeded());
 }
 
+TEST_F(KubernetesExecutorTest, PodsThatCannotBeListedFailTheTrialInsteadOfHanging) {
+  api_->FailNext("GET", "/api/v1/namespaces/team-a/pods", 403, 1000);
+  Capture capture;
+  Executor().Launch(RenderJob(), CallbacksFor(capture));
+  ASSERT_TRUE(Until([&] { return capture.result.has_value(); }));
+  EXPECT_EQ(capture.result->kind, JobResult::Kind::kLaunchFailed);
+  EXPECT_NE(capture.result->message.find("403 Forbidden"), std::string::npos)
+      << capture.result->message;
+  EXPECT_NE(capture.result->message.find("RBAC"), std::string::npos) << capture.result->message;
+  EXPECT_TRUE(Until([&] { return api_->job_count() == 0; }));
+}
+
 TEST_F(KubernetesExecutorTest, AMissingPriorityClassIsLaunchFailed) {
   Capture capture;
   Executor().Launch(RenderJob("kexp-0001", 0, Priority::kLow), CallbacksFor(capture));
