@@ -73,7 +73,7 @@ struct Tracked {
   // The pod whose log is followed (the newest of the Job), and how much of its log was given to
   // on_output (a reopened stream skips that much).
   std::string pod;
-  bool pod_seen_alive = false;
+  bool pod_alive = false;  // last seen neither ended nor with its container terminated
   uint64_t delivered = 0;
   uint64_t stream_offset = 0;
   std::shared_ptr<KubeStream> log;
@@ -374,14 +374,24 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
         return;
       }
     }
-    const Json* newest = pods.empty() ? nullptr : pods.back();
-    if (newest != nullptr && StringAt(*newest, {"metadata", "name"}) != t->pod) {
-      SwitchPod(t, StringAt(*newest, {"metadata", "name"}));
-    }
     std::string reason;
     std::string message;
     const bool complete = ConditionStatus(*job, "Complete") == "True";
     const bool failed = ConditionStatus(*job, "Failed", &reason, &message) == "True";
+    const bool followed_present = std::any_of(pods.begin(), pods.end(), [&](const Json* pod) {
+      return StringAt(*pod, {"metadata", "name"}) == t->pod;
+    });
+    // The pod vanished while it ran, and not because its Job ended (a Job past its deadline
+    // deletes its pods): someone took it away, even if the Job controller already replaced it.
+    if (!t->pod.empty() && !followed_present && t->pod_alive && !complete && !failed) {
+      DeleteAndReport(
+          t, Result(JobResult::Kind::kPreempted, "pod " + t->pod + " was deleted before it ended"));
+      return;
+    }
+    const Json* newest = pods.empty() ? nullptr : pods.back();
+    if (newest != nullptr && StringAt(*newest, {"metadata", "name"}) != t->pod) {
+      SwitchPod(t, StringAt(*newest, {"metadata", "name"}));
+    }
     if (complete || failed) {
       // The pod's own end says more (its exit code and log); its update, even its creation, may
       // trail the Job's on the other watch, so it is given a moment to arrive.
@@ -400,11 +410,6 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
                                    (message.empty() ? "" : ": " + message),
                     complete ? 0 : -1),
              true);
-      return;
-    }
-    if (!t->pod.empty() && newest == nullptr && t->pod_seen_alive) {
-      DeleteAndReport(
-          t, Result(JobResult::Kind::kPreempted, "pod " + t->pod + " was deleted before it ended"));
       return;
     }
     if (newest != nullptr) EvaluatePod(t, *newest, /*job_ended=*/false);
@@ -427,7 +432,7 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     t->log.reset();
     t->log_timer.cancel();
     t->pod = pod;
-    t->pod_seen_alive = false;
+    t->pod_alive = false;
     t->delivered = 0;
     t->log_ended_cleanly = false;
   }
@@ -436,7 +441,7 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     const std::string phase = StringAt(pod, {"status", "phase"});
     ContainerState state = PrimaryContainerState(pod, t->container);
     const bool pod_ended = phase == "Succeeded" || phase == "Failed";
-    if (!pod_ended && state.state != "terminated") t->pod_seen_alive = true;
+    t->pod_alive = !pod_ended && state.state != "terminated";
     if ((phase == "Running" || pod_ended || !state.state.empty()) && !t->log) StartLog(t);
     if (state.waiting_reason == "InvalidImageName" || state.waiting_reason == "ErrImageNeverPull") {
       DeleteAndReport(t, Result(JobResult::Kind::kLaunchFailed,

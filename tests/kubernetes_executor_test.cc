@@ -366,6 +366,19 @@ TEST_F(KubernetesExecutorTest, APodDeletedBySomeoneElseIsPreemption) {
   EXPECT_EQ(capture.result->kind, JobResult::Kind::kPreempted) << capture.result->message;
 }
 
+TEST_F(KubernetesExecutorTest, APodDeletedAndAlreadyReplacedIsStillPreemption) {
+  Capture capture;
+  const std::string pod = LaunchAndWaitForPod(capture, RenderJob());
+  api_->SetPodRunning(kNs, pod);
+  ASSERT_TRUE(Until([&] { return !api_->RequestsTo("GET", "/log").empty(); }));
+  // The Job controller replaces the pod before tuneup hears of the deletion.
+  api_->DeletePod(kNs, pod);
+  api_->SetPodRunning(kNs, api_->AddPod(kNs, "kexp-0001"));
+  ASSERT_TRUE(Until([&] { return capture.result.has_value(); }));
+  EXPECT_EQ(capture.result->kind, JobResult::Kind::kPreempted) << capture.result->message;
+  EXPECT_NE(capture.result->message.find(pod), std::string::npos) << capture.result->message;
+}
+
 TEST_F(KubernetesExecutorTest, AJobDeletedBySomeoneElseIsKilled) {
   Capture capture;
   const std::string pod = LaunchAndWaitForPod(capture, RenderJob());
