@@ -484,10 +484,10 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     });
   }
 
-  void DeleteAndReport(const std::shared_ptr<Tracked>& t, JobResult result) {
+  void DeleteAndReport(const std::shared_ptr<Tracked>& t, const JobResult& result) {
     t->result = result;
     client->Request("DELETE", DeletePath(t->ns, t->name), DeleteBody(), [](const KubeResponse&) {});
-    Report(t, std::move(result));
+    Report(t, result);
   }
 
   // --- logs ---
