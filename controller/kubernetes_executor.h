@@ -14,15 +14,20 @@
 // How a job ends, decided on the pod and then the Job:
 //  - the pod has condition DisruptionTarget=True with reason PreemptionByScheduler,
 //    EvictionByEvictionAPI, DeletionByTaintManager or TerminationByKubelet, or status.reason
-//    Evicted or Preempting, or the pod disappears before it ended and not at tuneup's request:
-//    kPreempted (the Job is deleted, the runner re-runs the trial);
+//    Evicted or Preempting, or the running pod disappears (even if the Job controller already
+//    replaced it) while its Job has not ended and not at tuneup's request: kPreempted (the Job is
+//    deleted, the runner re-runs the trial);
 //  - DisruptionTarget with reason DeletionByPodGC (its node is gone) or status.reason NodeLost:
 //    kInfrastructureFailed (the Job is deleted);
 //  - the primary container terminated (pod Succeeded or Failed): kExited with its exitCode (and
 //    signal 0: the API does not say), once its log has been read to the end;
-//  - the Job Complete/Failed without such a pod (it was removed): kExited, exit code 0 for
+//  - the Job Complete/Failed without such a pod (it was removed; its end is first awaited for
+//    status_settle_time, as the pod's update may trail the Job's): kExited, exit code 0 for
 //    Complete, -1 for Failed with the condition's reason and message;
-//  - the Job deleted by someone else: kKilled.
+//  - the Job deleted by someone else: kKilled;
+//  - the Jobs or pods of its namespace cannot be listed (401, 403, 404): kLaunchFailed with the
+//    server's message, rather than waiting forever.
+// Jobs outlive the executor (destroying it deletes nothing), so a new controller can Adopt them.
 // Finished Jobs are left in place (as Katib's `retain: true`): set ttlSecondsAfterFinished in the
 // manifest to have Kubernetes remove them. Kill deletes the Job (propagationPolicy Background:
 // its pods are removed by the garbage collector) and reports kKilled when the API server has
