@@ -26,6 +26,14 @@ struct RunOptions {
   int db_outage_limit = 3600;            // seconds of database outage before the run gives up
   std::optional<std::string> priority;   // low|normal|high; overrides tuneup.dev/priority
   std::optional<bool> live_progress;     // default: when stderr is a terminal
+  // --executor kubernetes (controller/kubernetes_executor.h): the kubeconfig file, its context,
+  // the namespace of the trials' Jobs (overrides the manifest's), and the PriorityClass names for
+  // low- and high-priority experiments ("" = leave the manifest's).
+  std::string kubeconfig;
+  std::string kube_context;
+  std::string kube_namespace;
+  std::string kube_priority_class_low = "tuneup-low";
+  std::string kube_priority_class_high;
 };
 
 // `tuneup run FILE`: runs (or resumes, or reports) the experiment. Returns kExitOk when it

@@ -37,6 +37,9 @@ struct TrialJob {
   std::string image;
   // The whole rendered trialSpec, for executors that submit it as is (Kubernetes).
   Json rendered_spec;
+  // The name of the primary container in rendered_spec (trialTemplate.primaryContainerName;
+  // "" = the first container), whose output is the job's output.
+  std::string primary_container;
   // How the job competes with other work (api/tuneup_annotations.h): each executor maps it to
   // what its platform has (locally: low = SCHED_IDLE and nice 19).
   Priority priority = Priority::kNormal;

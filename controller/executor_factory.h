@@ -5,6 +5,7 @@
 #include <string>
 
 #include "controller/executor.h"
+#include "controller/kubernetes_executor.h"
 #include "controller/local_executor.h"
 
 namespace boost::asio {
@@ -16,6 +17,7 @@ namespace tuneup {
 struct ExecutorChoice {
   std::string kind = "local";  // local | slurm | kubernetes
   LocalExecutorOptions local;
+  KubernetesOptions kubernetes;
 };
 
 // The executor `choice` names, created on `io`. Throws Error(kInvalidArgument) naming the

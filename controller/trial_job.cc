@@ -197,6 +197,7 @@ TrialJob RenderTrialJob(const RenderRequest& request) {
     Fail("no container named \"" + t.primary_container_name + "\" in the trialSpec");
   }
   job.image = container->value("image", "");
+  job.primary_container = t.primary_container_name;
 
   job.env = TuneupEnv(request);
   FillFromContainer(*container, parameters, request, job);
