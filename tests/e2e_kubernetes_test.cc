@@ -166,6 +166,35 @@ TEST_F(E2eKubernetesTest, TheDigitsExampleRunsToCompletion) {
             "docker.io/library/python:3.11");
 }
 
+// Crash safety with Jobs: the Job's name is stored before the Job is created, so tuneup killed at
+// any moment finds its Jobs again (running, finished or never created) and no trial runs twice.
+TEST_F(E2eKubernetesTest, KilledAtRandomMomentsNoJobRunsTwice) {
+  constexpr int kTrials = 9;
+  testing::Manifest manifest;
+  manifest.max_trials = kTrials;
+  manifest.parallel = 3;
+  WriteManifest(manifest);
+  WriteTrial(testing::LoggingTrialScript(4));
+  for (unsigned seed : {3u, 11u, 29u}) {
+    SCOPED_TRACE(seed);
+    cluster_.reset();
+    StartCluster(dir_.path().string());  // a fresh cluster: no Jobs of the same names
+    fs::remove_all(workdir());
+    fs::remove(dir_.Join("trials.log"));
+    int kills = 0;
+    ProcessResult result = RunKilledAtRandom(KubeArgs(), seed, 4, kills);
+    ASSERT_EQ(result.exit_code, 0) << result.Describe();
+    EXPECT_GT(kills, 0);
+    EXPECT_TRUE(Contains(result.out, "9 trials: 9 Succeeded")) << result.out;
+    auto runs = testing::ReadTrialRuns(ReadFile(dir_.Join("trials.log")));
+    EXPECT_EQ(runs.size(), static_cast<size_t>(kTrials));
+    for (const auto& [trial, count] : runs) {
+      EXPECT_EQ(count.starts, 1) << trial;
+      EXPECT_EQ(count.ends, 1) << trial;
+    }
+  }
+}
+
 TEST_F(E2eKubernetesTest, AnUnusableKubeconfigIsAUsageError) {
   WriteManifest({});
   dir_.WriteFile("kubeconfig", "current-context: x\n");

@@ -1,5 +1,7 @@
 #include "tests/support/e2e_run.h"
 
+#include <sstream>
+
 namespace tuneup::testing {
 
 bool Contains(const std::string& text, const std::string& part) {
@@ -62,6 +64,33 @@ std::string Yaml(const Manifest& m) {
   }
   yaml += "]\n            restartPolicy: Never\n";
   return yaml;
+}
+
+std::string LoggingTrialScript(int lines) {
+  return R"(echo "start $KATIB_TRIAL_NAME $$" >> trials.log
+i=0
+while [ $i -lt )" +
+         std::to_string(lines) +
+         R"( ]; do
+  sleep 0.$(( ($$ + i) % 3 + 1 ))
+  echo "loss=$1"
+  i=$((i + 1))
+done
+echo "end $KATIB_TRIAL_NAME" >> trials.log
+)";
+}
+
+std::map<std::string, TrialRuns> ReadTrialRuns(const std::string& log) {
+  std::map<std::string, TrialRuns> runs;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string word, trial;
+    words >> word >> trial;
+    if (word == "start") ++runs[trial].starts;
+    if (word == "end") ++runs[trial].ends;
+  }
+  return runs;
 }
 
 }  // namespace tuneup::testing

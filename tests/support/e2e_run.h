@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,18 @@ struct Manifest {
 
 // The Experiment manifest `m` describes.
 std::string Yaml(const Manifest& m);
+
+// Crash tests: a trial program that appends "start <trial> <pid>" when it begins and "end
+// <trial>" when it is done to trials.log in its working directory, printing `lines` loss lines
+// in between over a few hundred milliseconds.
+std::string LoggingTrialScript(int lines);
+
+// How often each trial started and ended, by trial, from such a log.
+struct TrialRuns {
+  int starts = 0;
+  int ends = 0;
+};
+std::map<std::string, TrialRuns> ReadTrialRuns(const std::string& log);
 
 class E2eRunTest : public ::testing::Test {
  protected:
@@ -77,6 +90,23 @@ class E2eRunTest : public ::testing::Test {
     return args;
   }
   ProcessResult Run(const std::vector<std::string>& extra = {}) { return Tuneup(RunArgs(extra)); }
+
+  // Crash tests: `tuneup run` (with `extra` arguments) SIGKILLed after a random 20-1500 ms (from
+  // `seed`), again and again up to `max_kills` times, then run until it ends by itself. Returns
+  // that last run; `kills` says how many died.
+  ProcessResult RunKilledAtRandom(const std::vector<std::string>& extra, unsigned seed,
+                                  int max_kills, int& kills) {
+    std::mt19937 random(seed);
+    std::uniform_int_distribution<int> delay_ms(20, 1500);
+    kills = 0;
+    for (;;) {
+      Process tuneup(Argv(RunArgs(extra)), Options());
+      if (kills >= max_kills) return tuneup.Wait(std::chrono::seconds(120));
+      ProcessResult result = tuneup.Wait(std::chrono::milliseconds(delay_ms(random)));
+      if (!result.timed_out) return result;
+      ++kills;
+    }
+  }
 
   void WriteManifest(const Manifest& manifest) {
     dir_.WriteFile("experiment.yaml", Yaml(manifest));
