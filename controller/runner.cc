@@ -484,6 +484,7 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
     request.max_observations = options_.collector.max_observations;
     job = RenderTrialJob(request);
     job.priority = settings_.priority;
+    job.slurm = settings_.slurm;
     job.attempt = trial.attempt;
     active->collector = TrialCollector::Make(CollectorContextFor(request, trial.attempt));
     active->collector->Prepare(job);
