@@ -3,42 +3,83 @@
 #include "controller/local_executor.h"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "controller/output_tail.h"
 
 namespace tuneup {
 
 namespace asio = boost::asio;
+namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kReadChunk = size_t{64} * 1024;
-
-bool IsExecutableFile(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+int PidfdOpen(pid_t pid) {
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
 
-std::string SignalName(int signal) {
-  const char* abbrev = sigabbrev_np(signal);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+// Signals the process behind `pidfd`: never another process that reused its pid.
+void SignalProcess(int pidfd, int signal) {
+  if (pidfd >= 0) ::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0);
+}
+
+// The start time of process `pid` in clock ticks since boot (field 22 of /proc/PID/stat), which
+// tells a process from a later one with the same pid. 0 when there is no such process.
+uint64_t ProcessStartTicks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');  // the command name may contain spaces and parentheses
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  for (int index = 3; index <= 22 && fields >> field; ++index) {
+    if (index == 22) return std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return 0;
+}
+
+struct LocalIdentity {
+  pid_t pid = -1;
+  uint64_t start = 0;
+  std::string directory;
+};
+
+std::string FormatIdentity(const LocalIdentity& identity) {
+  return nlohmann::json{
+      {"pid", identity.pid}, {"start", identity.start}, {"dir", identity.directory}}
+      .dump();
+}
+
+std::optional<LocalIdentity> ParseIdentity(const std::string& text) {
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return std::nullopt;
+  try {
+    LocalIdentity identity;
+    identity.pid = json.at("pid").get<pid_t>();
+    identity.start = json.at("start").get<uint64_t>();
+    identity.directory = json.at("dir").get<std::string>();
+    if (identity.pid <= 0 || identity.directory.empty()) return std::nullopt;
+    return identity;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 // Closes a file descriptor when it goes out of scope.
@@ -59,274 +100,147 @@ class FdGuard {
   int fd_;
 };
 
-void WriteAll(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;  // a full disk must not stop the trial; the collector still sees the bytes
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-}
-
 }  // namespace
 
-std::string ResolveExecutable(const std::string& program, const std::string& path,
-                              const std::string& working_dir) {
-  namespace fs = std::filesystem;
-  if (program.empty()) return "";
-  if (program.find('/') != std::string::npos) {
-    fs::path candidate =
-        fs::path(program).is_absolute() ? fs::path(program) : fs::path(working_dir) / program;
-    std::string full = candidate.lexically_normal().string();
-    return IsExecutableFile(full) ? full : "";
-  }
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
-    if (dir.empty()) dir = working_dir;  // an empty PATH entry means the current directory
-    std::string full = (fs::path(dir) / program).lexically_normal().string();
-    if (!fs::path(full).is_absolute()) full = (fs::path(working_dir) / full).string();
-    if (IsExecutableFile(full)) return full;
-    start = end + 1;
-  }
-  return "";
-}
-
 struct LocalExecutor::Job {
-  explicit Job(asio::io_context& io) : out(io), err(io), grace_timer(io), drain_timer(io) {}
+  explicit Job(asio::io_context& io) : exited(io), grace_timer(io) {}
 
   std::string trial;
-  pid_t pid = -1;
-  JobCallbacks callbacks;
-  asio::posix::stream_descriptor out;
-  asio::posix::stream_descriptor err;
-  FdGuard out_log;
-  FdGuard err_log;
-  std::array<char, kReadChunk> out_buffer;
-  std::array<char, kReadChunk> err_buffer;
-  bool out_open = true;
-  bool err_open = true;
-  bool reaped = false;
-  int wait_status = 0;
+  std::string directory;
+  LocalIdentity identity;
+  bool own_child = false;                 // launched here (reaped here) rather than adopted
+  asio::posix::stream_descriptor exited;  // the keeper's pidfd: readable once it has exited
+  FdGuard release;                        // write end of the keeper's go pipe until released
+  bool released = false;
   bool kill_requested = false;
   bool finished = false;
+  JobCallbacks callbacks;
+  std::unique_ptr<OutputTail> tail;
   asio::steady_timer grace_timer;
-  asio::steady_timer drain_timer;
+
+  int pidfd() { return exited.is_open() ? exited.native_handle() : -1; }
 };
 
 struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
   Impl(asio::io_context& io_context, LocalExecutorOptions opts)
-      : io(io_context), options(opts), sigchld(io_context, SIGCHLD) {}
+      : io(io_context), options(std::move(opts)) {}
 
   asio::io_context& io;
   LocalExecutorOptions options;
-  asio::signal_set sigchld;
-  bool waiting = false;
   std::map<std::string, std::shared_ptr<Job>, std::less<>> jobs;
 
-  // Waits for SIGCHLD only while there are jobs, so that an idle executor leaves the event loop
-  // free to return. Signals that arrive between waits are queued by the signal_set.
-  void WaitForChildren() {
-    if (waiting || jobs.empty()) return;
-    waiting = true;
-    sigchld.async_wait([weak = weak_from_this()](const boost::system::error_code& ec, int) {
-      auto self = weak.lock();
-      if (!self) return;
-      self->waiting = false;
-      if (!ec) self->Reap();
-      // Also after a cancel (the last job finished): a job launched since then needs the wait.
-      self->WaitForChildren();
-    });
-  }
-
-  // The last job can finish on a pipe's end-of-file after its process was reaped (a child left
-  // in its group kept the pipes open until the group kill): the wait armed after that reap would
-  // otherwise keep the event loop from returning.
-  void StopWaitingIfIdle() {
-    if (!waiting || !jobs.empty()) return;
-    boost::system::error_code ignored;
-    sigchld.cancel(ignored);
-  }
-
-  void Reap() {
-    // Collect first: finishing a job erases it from `jobs`.
-    std::vector<std::shared_ptr<Job>> exited;
-    for (auto& [name, job] : jobs) {
-      if (job->reaped) continue;
-      int status = 0;
-      pid_t r = ::waitpid(job->pid, &status, WNOHANG);
-      if (r == job->pid) {
-        job->reaped = true;
-        job->wait_status = status;
-        exited.push_back(job);
-      }
-    }
-    for (auto& job : exited) {
-      ::kill(-job->pid, SIGKILL);  // whatever the trial left in its group, as a container would
-      job->grace_timer.cancel();
-      if (job->out_open || job->err_open) {
-        job->drain_timer.expires_after(options.drain_timeout);
-        job->drain_timer.async_wait([job](const boost::system::error_code& ec) {
-          if (ec) return;
-          boost::system::error_code ignored;
-          job->out.close(ignored);  // a daemonised grandchild holds the pipes: stop waiting
-          job->err.close(ignored);
-        });
-      }
-      MaybeFinish(job);
-    }
-  }
-
-  void Read(const std::shared_ptr<Job>& job, OutputStream stream) {
-    bool is_out = stream == OutputStream::kStdout;
-    auto& descriptor = is_out ? job->out : job->err;
-    auto& buffer = is_out ? job->out_buffer : job->err_buffer;
-    descriptor.async_read_some(
-        asio::buffer(buffer), [weak = weak_from_this(), job, stream, is_out](
-                                  const boost::system::error_code& ec, size_t n) {
-          auto self = weak.lock();
-          if (!self) return;
-          if (n > 0 && !job->finished) {
-            const char* data = (is_out ? job->out_buffer : job->err_buffer).data();
-            WriteAll(is_out ? job->out_log.get() : job->err_log.get(), data, n);
-            if (job->callbacks.on_output)
-              job->callbacks.on_output(stream, std::string_view(data, n));
-          }
-          if (!ec) {
-            self->Read(job, stream);
-            return;
-          }
-          (is_out ? job->out_open : job->err_open) = false;
-          self->MaybeFinish(job);
-        });
-  }
-
-  void MaybeFinish(const std::shared_ptr<Job>& job) {
-    if (job->finished || !job->reaped || job->out_open || job->err_open) return;
-    job->finished = true;
-    job->grace_timer.cancel();
-    job->drain_timer.cancel();
-    boost::system::error_code ignored;
-    job->out.close(ignored);
-    job->err.close(ignored);
-    job->out_log.reset();
-    job->err_log.reset();
-    JobResult result;
-    int status = job->wait_status;
-    if (WIFSIGNALED(status)) {
-      result.signal = WTERMSIG(status);
-      result.message = "killed by " + SignalName(result.signal);
-    } else if (WIFEXITED(status)) {
-      result.exit_code = WEXITSTATUS(status);
-      result.message = "exit code " + std::to_string(result.exit_code);
-    }
-    if (job->kill_requested) result.kind = JobResult::Kind::kKilled;
-    jobs.erase(job->trial);
-    StopWaitingIfIdle();
-    if (job->callbacks.on_exit) job->callbacks.on_exit(result);
-  }
-
-  void ReportLaunchFailure(JobCallbacks callbacks, std::string message) {
-    asio::post(io, [callbacks = std::move(callbacks), message = std::move(message)] {
-      JobResult result;
-      result.kind = JobResult::Kind::kLaunchFailed;
-      result.message = message;
+  void ReportEnd(JobCallbacks callbacks, JobResult result) {
+    asio::post(io, [callbacks = std::move(callbacks), result = std::move(result)] {
       if (callbacks.on_exit) callbacks.on_exit(result);
     });
   }
 
+  void ReportLaunchFailure(JobCallbacks callbacks, std::string message) {
+    JobResult result;
+    result.kind = JobResult::Kind::kLaunchFailed;
+    result.message = std::move(message);
+    ReportEnd(std::move(callbacks), std::move(result));
+  }
+
+  // Follows a registered job: its output files and the end of its keeper.
+  void Follow(const std::shared_ptr<Job>& job) {
+    std::weak_ptr<Job> weak_job = job;
+    job->tail =
+        std::make_unique<OutputTail>(io, job->directory, options.output_poll,
+                                     [weak_job](OutputStream stream, std::string_view bytes) {
+                                       auto job = weak_job.lock();
+                                       if (job && !job->finished && job->callbacks.on_output)
+                                         job->callbacks.on_output(stream, bytes);
+                                     });
+    job->tail->Start();
+    job->exited.async_wait(asio::posix::stream_descriptor::wait_read,
+                           [weak = weak_from_this(), job](const boost::system::error_code& ec) {
+                             auto self = weak.lock();
+                             if (self && ec != asio::error::operation_aborted) self->Finish(job);
+                           });
+  }
+
+  void Finish(const std::shared_ptr<Job>& job) {
+    if (job->finished) return;
+    std::string keeper_end;
+    if (job->own_child) {
+      int status = 0;
+      pid_t reaped;
+      do {
+        reaped = ::waitpid(job->identity.pid, &status, 0);
+      } while (reaped < 0 && errno == EINTR);
+      if (reaped == job->identity.pid && WIFSIGNALED(status))
+        keeper_end = " (tuneup-job was killed by " + SignalName(WTERMSIG(status)) + ")";
+    }
+    job->grace_timer.cancel();
+    job->tail->ReadNow();  // the rest of the output, before the end is reported
+    job->tail->Stop();
+    job->finished = true;
+    boost::system::error_code ignored;
+    job->exited.close(ignored);
+    JobResult result = JobResultFromFiles(job->directory, job->kill_requested);
+    if (result.kind == JobResult::Kind::kInfrastructureFailed) result.message += keeper_end;
+    jobs.erase(job->trial);
+    if (job->callbacks.on_exit) job->callbacks.on_exit(result);
+  }
+
+  void Release(const std::shared_ptr<Job>& job) {
+    if (job->finished || job->released || job->kill_requested) return;
+    const char go = 1;
+    ssize_t n;
+    do {
+      n = ::write(job->release.get(), &go, 1);
+    } while (n < 0 && errno == EINTR);
+    job->release.reset();
+    job->released = true;
+  }
+
   void Launch(const TrialJob& job, JobCallbacks callbacks);
+  void Adopt(const TrialJob& job, const std::string& identity, JobCallbacks callbacks);
 };
 
 void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbacks) {
-  namespace fs = std::filesystem;
   if (jobs.count(trial_job.trial)) {
     ReportLaunchFailure(std::move(callbacks), "trial " + trial_job.trial + " is already running");
     return;
   }
-  if (trial_job.argv.empty()) {
-    ReportLaunchFailure(std::move(callbacks), "no command to run");
-    return;
-  }
-  std::error_code fs_error;
-  if (!fs::is_directory(trial_job.working_dir, fs_error)) {
-    ReportLaunchFailure(std::move(callbacks),
-                        "working directory " + trial_job.working_dir + " does not exist");
-    return;
-  }
-
-  // The environment: tuneup's own, with the job's variables on top (later ones win).
-  std::map<std::string, std::string> env_map;
-  for (char** entry = environ; entry && *entry; ++entry) {
-    std::string_view text(*entry);
-    size_t eq = text.find('=');
-    if (eq != std::string_view::npos)
-      env_map[std::string(text.substr(0, eq))] = text.substr(eq + 1);
-  }
-  for (const auto& [name, value] : trial_job.env)
-    env_map[name] = value;
-  std::vector<std::string> env_strings;
-  env_strings.reserve(env_map.size());
-  for (const auto& [name, value] : env_map) {
-    std::string entry = name;
-    entry += '=';
-    entry += value;
-    env_strings.push_back(std::move(entry));
-  }
-  std::vector<char*> envp;
-  envp.reserve(env_strings.size() + 1);
-  for (auto& s : env_strings)
-    envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  auto path_it = env_map.find("PATH");
-  std::string search_path =
-      path_it != env_map.end() ? path_it->second : "/usr/local/bin:/usr/bin:/bin";
-  std::string executable = ResolveExecutable(trial_job.argv[0], search_path, trial_job.working_dir);
-  if (executable.empty()) {
-    ReportLaunchFailure(std::move(callbacks),
-                        "executable \"" + trial_job.argv[0] + "\" not found" +
-                            (trial_job.argv[0].find('/') == std::string::npos
-                                 ? " in PATH (" + search_path + ")"
-                                 : " (relative to " + trial_job.working_dir + ")"));
+  JobSpec spec;
+  std::string keeper = options.keeper;
+  try {
+    spec = MakeJobSpec(trial_job);
+    spec.nice = options.nice;
+    if (keeper.empty()) keeper = FindJobKeeper();
+    // Each launch starts with empty output and no record of an earlier end.
+    for (const char* name : {kJobStartedFile, kJobStatusFile})
+      fs::remove(fs::path(spec.directory) / name);
+    for (const char* name : {kJobStdoutFile, kJobStderrFile}) {
+      std::ofstream created(fs::path(spec.directory) / name, std::ios::trunc);
+      if (!created) {
+        throw Error(ErrorCode::kInvalidArgument, "cannot create output files in " + spec.directory +
+                                                     ": " + std::strerror(errno));
+      }
+    }
+    WriteJobSpec(spec);
+  } catch (const std::exception& e) {
+    ReportLaunchFailure(std::move(callbacks), e.what());
     return;
   }
 
-  int out_pipe[2];
-  int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+  int go_pipe[2];
+  if (::pipe2(go_pipe, O_CLOEXEC) != 0) {
     ReportLaunchFailure(std::move(callbacks), std::string("pipe: ") + std::strerror(errno));
     return;
   }
-  FdGuard out_read(out_pipe[0]), out_write(out_pipe[1]);
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    ReportLaunchFailure(std::move(callbacks), std::string("pipe: ") + std::strerror(errno));
-    return;
-  }
-  FdGuard err_read(err_pipe[0]), err_write(err_pipe[1]);
-  auto open_log = [&](const char* name) {
-    std::string path = (fs::path(trial_job.trial_dir) / name).string();
-    return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  };
-  FdGuard out_log(open_log("stdout.log")), err_log(open_log("stderr.log"));
-  if (out_log.get() < 0 || err_log.get() < 0) {
-    ReportLaunchFailure(
-        std::move(callbacks),
-        "cannot create output files in " + trial_job.trial_dir + ": " + std::strerror(errno));
-    return;
-  }
-
+  FdGuard go_read(go_pipe[0]), go_write(go_pipe[1]);
+  const std::string spec_path = (fs::path(spec.directory) / kJobSpecFile).string();
+  const std::string keeper_log = (fs::path(spec.directory) / "tuneup-job.log").string();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
-  posix_spawn_file_actions_addchdir_np(&actions, trial_job.working_dir.c_str());
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, keeper_log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
+  posix_spawn_file_actions_adddup2(&actions, go_read.get(), 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t no_signals;
@@ -335,71 +249,108 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
   sigfillset(&all_signals);
   posix_spawnattr_setsigmask(&attr, &no_signals);
   posix_spawnattr_setsigdefault(&attr, &all_signals);  // undo tuneup's handlers and ignores
-  posix_spawnattr_setpgroup(&attr, 0);                 // its own process group
+  // A session of its own: neither tuneup's terminal nor tuneup's end reaches the job.
   posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> argv;
-  for (const auto& arg : trial_job.argv)
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::string go_fd = "3";
+  std::vector<char*> argv = {keeper.data(), const_cast<char*>(spec_path.c_str()),
+                             const_cast<char*>("--go-fd"), go_fd.data(), nullptr};
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, executable.c_str(), &actions, &attr, argv.data(), envp.data());
+  int rc = ::posix_spawn(&pid, keeper.c_str(), &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
-    ReportLaunchFailure(std::move(callbacks),
-                        "cannot start " + executable + ": " + std::strerror(rc));
+    ReportLaunchFailure(std::move(callbacks), "cannot start " + keeper + ": " + std::strerror(rc));
     return;
   }
-  // Set just after the spawn (posix_spawn cannot: glibc's attributes refuse SCHED_IDLE), so
-  // everything the job starts from then on inherits them. Lowering a process's own priority
-  // needs no privilege.
-  if (trial_job.priority == Priority::kLow) {
-    // Background work: it runs only when nothing else wants the CPU.
-    sched_param idle{};
-    ::sched_setscheduler(pid, SCHED_IDLE, &idle);
-  }
-  const int nice = trial_job.priority == Priority::kLow ? 19 : options.nice;
-  if (nice > 0) {
-    errno = 0;
-    int own = ::getpriority(PRIO_PROCESS, 0);
-    if (errno == 0) ::setpriority(PRIO_PROCESS, static_cast<id_t>(pid), std::min(own + nice, 19));
-  }
-  out_write.reset();
-  err_write.reset();
-
+  go_read.reset();
   auto job = std::make_shared<Job>(io);
   job->trial = trial_job.trial;
-  job->pid = pid;
+  job->directory = spec.directory;
+  job->own_child = true;
+  job->identity = {pid, ProcessStartTicks(pid), spec.directory};
+  int pidfd = PidfdOpen(pid);
+  if (pidfd < 0) {
+    // Without a pidfd the end cannot be followed: do not let the job run.
+    go_write.reset();
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ReportLaunchFailure(std::move(callbacks), std::string("pidfd_open: ") + std::strerror(errno));
+    return;
+  }
+  job->exited.assign(pidfd);
+  job->release.reset(go_write.release());
   job->callbacks = std::move(callbacks);
-  job->out.assign(out_read.release());
-  job->err.assign(err_read.release());
-  job->out_log.reset(out_log.release());
-  job->err_log.reset(err_log.release());
   jobs[job->trial] = job;
-  WaitForChildren();
-  Read(job, OutputStream::kStdout);
-  Read(job, OutputStream::kStderr);
-  // A SIGCHLD that arrived before the job was registered has been consumed already: look now.
-  asio::post(io, [weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->Reap();
+  Follow(job);
+  const std::string identity = FormatIdentity(job->identity);
+  asio::post(io, [weak = weak_from_this(), job, identity] {
+    auto self = weak.lock();
+    if (!self || job->finished) return;
+    std::function<void()> release = [weak, weak_job = std::weak_ptr<Job>(job)] {
+      auto self = weak.lock();
+      auto job = weak_job.lock();
+      if (self && job) self->Release(job);
+    };
+    if (job->callbacks.on_created) {
+      job->callbacks.on_created(identity, std::move(release));
+    } else {
+      release();
+    }
+  });
+}
+
+void LocalExecutor::Impl::Adopt(const TrialJob& trial_job, const std::string& text,
+                                JobCallbacks callbacks) {
+  std::optional<LocalIdentity> identity = ParseIdentity(text);
+  if (!identity) {
+    ReportLaunchFailure(std::move(callbacks), "cannot adopt trial " + trial_job.trial + ": '" +
+                                                  text + "' is not the identity of a local job");
+    return;
+  }
+  if (jobs.count(trial_job.trial)) {
+    ReportLaunchFailure(std::move(callbacks), "trial " + trial_job.trial + " is already running");
+    return;
+  }
+  auto job = std::make_shared<Job>(io);
+  job->trial = trial_job.trial;
+  job->directory = identity->directory;
+  job->identity = *identity;
+  job->released = true;  // or never will be: its go pipe closed when its controller died
+  job->callbacks = std::move(callbacks);
+  int pidfd = PidfdOpen(identity->pid);
+  // Checked after opening the pidfd, so that the process cannot be replaced in between.
+  if (pidfd >= 0 && ProcessStartTicks(identity->pid) != identity->start) {
+    ::close(pidfd);
+    pidfd = -1;
+  }
+  jobs[job->trial] = job;
+  if (pidfd >= 0) {
+    job->exited.assign(pidfd);
+    Follow(job);
+    return;
+  }
+  // Ended while no controller watched: its whole output, then how it ended.
+  Follow(job);
+  asio::post(io, [weak = weak_from_this(), job] {
+    if (auto self = weak.lock()) self->Finish(job);
   });
 }
 
 LocalExecutor::LocalExecutor(asio::io_context& io, LocalExecutorOptions options)
-    : impl_(std::make_shared<Impl>(io, options)) {}
+    : impl_(std::make_shared<Impl>(io, std::move(options))) {}
 
 LocalExecutor::~LocalExecutor() {
-  // Nothing may outlive tuneup's bookkeeping: stop every job that is still running.
+  // Nothing this executor launched may outlive its bookkeeping: stop what still runs.
   for (auto& [name, job] : impl_->jobs) {
-    if (!job->reaped) {
-      ::kill(-job->pid, SIGKILL);
+    if (job->finished) continue;
+    job->release.reset();  // an unreleased job never runs
+    SignalProcess(job->pidfd(), SIGUSR1);
+    if (job->own_child) {
       int status = 0;
-      ::waitpid(job->pid, &status, 0);
+      ::waitpid(job->identity.pid, &status, 0);
     }
   }
-  boost::system::error_code ignored;
-  impl_->sigchld.cancel(ignored);
 }
 
 void LocalExecutor::Launch(const TrialJob& job, JobCallbacks callbacks) {
@@ -408,36 +359,38 @@ void LocalExecutor::Launch(const TrialJob& job, JobCallbacks callbacks) {
 
 void LocalExecutor::Adopt(const TrialJob& job, const std::string& identity,
                           JobCallbacks callbacks) {
-  // Local jobs die with their controller until they run under tuneup-job (in progress).
-  (void)job;
-  JobResult result;
-  result.kind = JobResult::Kind::kNeverStarted;
-  result.message = "local job " + identity + " did not outlive its controller";
-  callbacks.on_exit(result);
+  impl_->Adopt(job, identity, std::move(callbacks));
 }
 
 void LocalExecutor::Kill(std::string_view trial) {
   auto it = impl_->jobs.find(trial);
   if (it == impl_->jobs.end()) return;
   std::shared_ptr<Job> job = it->second;
-  // A job whose process already exited ended on its own: it is reported as kExited.
-  if (job->finished || job->kill_requested || job->reaped) return;
+  if (job->finished || job->kill_requested) return;
+  // A job that already ended on its own is reported as it ended (kExited).
+  if (ReadJobStatus(job->directory)) return;
   job->kill_requested = true;
-  if (impl_->options.kill_grace.count() == 0) {
-    ::kill(-job->pid, SIGKILL);
+  if (!job->released) {
+    job->release.reset();  // the keeper sees end-of-file and never runs the job
     return;
   }
-  ::kill(-job->pid, SIGTERM);
+  if (impl_->options.kill_grace.count() == 0) {
+    SignalProcess(job->pidfd(), SIGUSR1);
+    return;
+  }
+  SignalProcess(job->pidfd(), SIGTERM);
   job->grace_timer.expires_after(impl_->options.kill_grace);
   job->grace_timer.async_wait([job](const boost::system::error_code& ec) {
-    if (!ec && !job->reaped) ::kill(-job->pid, SIGKILL);
+    if (!ec && !job->finished) SignalProcess(job->pidfd(), SIGUSR1);
   });
 }
 
 void LocalExecutor::KillAllNow() {
   for (auto& [name, job] : impl_->jobs) {
+    if (job->finished) continue;
     job->kill_requested = true;
-    if (!job->reaped) ::kill(-job->pid, SIGKILL);
+    job->release.reset();
+    SignalProcess(job->pidfd(), SIGUSR1);
   }
 }
 

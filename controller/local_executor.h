@@ -1,12 +1,18 @@
 // Trials as processes on this machine.
 //
-// Each job is started with posix_spawn (execve underneath: no shell ever sees an argument) in a
-// process group of its own, stdin from /dev/null, stdout and stderr through pipes that the event
-// loop reads: every byte is appended to stdout.log / stderr.log in the trial directory and handed
-// to the job's on_output as it arrives. The executable is looked up on the job's PATH (its env,
-// else tuneup's). The job ends when its main process has exited and its output is drained; as in
-// a container, processes it left behind in its group are then killed. Kill sends SIGTERM to the
-// whole group and SIGKILL after the grace period. The container image is ignored.
+// Each job runs under tuneup-job (controller/job_spec.h), started with posix_spawn in a session
+// of its own and released once the runner has stored its identity (on_created): the keeper
+// execve()s the trial (no shell ever sees an argument) in a process group of its own, stdin from
+// /dev/null, stdout and stderr appended to stdout.log / stderr.log in the trial directory, which
+// this executor follows (OutputTail) and hands to on_output. The executable is looked up on the
+// job's PATH (its env, else tuneup's). The job ends when its keeper has exited, with what the
+// keeper recorded in job.status; as in a container, processes the trial left behind in its group
+// are then killed. Kill sends SIGTERM (passed on to the trial's group) and kills the group after
+// the grace period. The container image is ignored.
+//
+// Jobs outlive the controller: the identity (keeper pid, its start time, the job's directory)
+// lets Adopt follow a job started by a controller that died, through a pidfd, and collect one
+// that ended meanwhile from its files.
 #pragma once
 
 #include <chrono>
@@ -15,6 +21,7 @@
 #include <string>
 
 #include "controller/executor.h"
+#include "controller/job_launch.h"
 
 namespace boost::asio {
 class io_context;
@@ -25,11 +32,12 @@ namespace tuneup {
 struct LocalExecutorOptions {
   // SIGTERM -> SIGKILL delay when a job is stopped.
   std::chrono::milliseconds kill_grace{10'000};
-  // How long output pipes may stay open after the main process exited (a daemonised grandchild
-  // that escaped the process group keeps them open) before tuneup stops waiting for them.
-  std::chrono::milliseconds drain_timeout{5'000};
+  // How often running jobs' output files are read.
+  std::chrono::milliseconds output_poll{50};
   // Added to tuneup's own niceness for the jobs (0: the same priority as tuneup).
   int nice = 0;
+  // The tuneup-job binary; empty: FindJobKeeper() (controller/job_launch.h).
+  std::string keeper = {};
 };
 
 class LocalExecutor final : public Executor {
@@ -48,11 +56,5 @@ class LocalExecutor final : public Executor {
   struct Impl;
   std::shared_ptr<Impl> impl_;
 };
-
-// The absolute path of `program` as execve should get it: a name with '/' is taken relative to
-// `working_dir`; a bare name is searched in the ':'-separated `path` list. Returns "" when no
-// executable file is found.
-std::string ResolveExecutable(const std::string& program, const std::string& path,
-                              const std::string& working_dir);
 
 }  // namespace tuneup

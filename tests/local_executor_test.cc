@@ -558,7 +558,7 @@ echo bye
   Capture& capture = RunJob(job);
   EXPECT_TRUE(capture.result.succeeded()) << capture.result.message;
   EXPECT_EQ(capture.out, "bye\n");
-  EXPECT_LT(capture.ended - start, 30s);
+  EXPECT_LT(capture.ended - start, 10s);
   pid_t child = ReadPid(job.trial_dir + "/child.pid");
   ASSERT_GT(child, 0);
   EXPECT_TRUE(WaitUntilDead(child, "1000")) << "the trial's background child survived it";
@@ -576,12 +576,10 @@ class EscapedProcess {
   pid_t pid_ = -1;
 };
 
-TEST_F(LocalExecutorTest, EscapedGrandchildHoldingThePipesDoesNotBlockBeyondDrainTimeout) {
-  LocalExecutorOptions options;
-  options.drain_timeout = 300ms;
-  Executor(options);
+TEST_F(LocalExecutorTest, EscapedGrandchildHoldingTheOutputDoesNotDelayTheEnd) {
+  Executor();
   // setsid puts the grandchild out of the trial's process group, so it survives the group kill
-  // and keeps stdout and stderr open for 1000 s.
+  // and keeps stdout and stderr open for 1000 s: the job still ends when the trial does.
   TrialJob job = Job({Script("escape.sh", R"(
 setsid /bin/sh -c 'echo $$ > "$TUNEUP_TRIAL_DIR/escaped.pid"; exec /bin/sleep 1000' &
 while [ ! -s "$TUNEUP_TRIAL_DIR/escaped.pid" ]; do /bin/sleep 0.01; done
@@ -595,10 +593,10 @@ echo done
   escaped.Set(pid);
   EXPECT_TRUE(capture.result.succeeded()) << capture.result.message;
   EXPECT_EQ(capture.out, "done\n");
-  EXPECT_LT(capture.ended - start, 30s);
+  EXPECT_LT(capture.ended - start, 10s);
   ASSERT_GT(pid, 0);
-  EXPECT_TRUE(IsAlive(pid, "1000")) << "the escaped process did not hold the pipes: the test "
-                                       "checked nothing";
+  EXPECT_TRUE(IsAlive(pid, "1000")) << "the escaped process did not hold the output: the "
+                                       "test checked nothing";
 }
 
 TEST_F(LocalExecutorTest, ManyJobsAtOnceEachReportExactlyOnce) {
