@@ -222,6 +222,11 @@ CommandRunner::CommandRunner(asio::io_context& io, CommandRunnerOptions options)
 
 CommandRunner::~CommandRunner() {
   for (auto& [pid, command] : impl_->running) {
+    // Nothing of it may keep the event loop busy: its timer and reads end here.
+    command->timer.cancel();
+    boost::system::error_code ignored;
+    command->out.close(ignored);
+    command->err.close(ignored);
     if (command->reaped) continue;
     ::kill(pid, SIGKILL);
     int status = 0;

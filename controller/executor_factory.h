@@ -6,6 +6,7 @@
 
 #include "controller/executor.h"
 #include "controller/local_executor.h"
+#include "controller/slurm_options.h"
 
 namespace boost::asio {
 class io_context;
@@ -16,6 +17,7 @@ namespace tuneup {
 struct ExecutorChoice {
   std::string kind = "local";  // local | slurm | kubernetes
   LocalExecutorOptions local;
+  SlurmOptions slurm;
 };
 
 // The executor `choice` names, created on `io`. Throws Error(kInvalidArgument) naming the

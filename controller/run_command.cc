@@ -185,6 +185,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   ExecutorChoice executor_choice;
   executor_choice.kind = options.executor;
   executor_choice.local.kill_grace = std::chrono::seconds(options.kill_grace_seconds);
+  executor_choice.slurm = options.slurm;
   std::unique_ptr<Executor> executor_owner;
   try {
     executor_owner = MakeExecutor(io, executor_choice);
