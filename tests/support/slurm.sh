@@ -14,6 +14,14 @@ set -eu
 action=$1
 dir=$2
 
+fail() {
+  echo "slurm.sh: $1" >&2
+  for log in "$dir/slurmctld.log" "$dir/slurmd.log" "${munge:-/nonexistent}/munged.log"; do
+    [ -f "$log" ] && { echo "--- $log" >&2; tail -20 "$log" >&2; }
+  done
+  exit 1
+}
+
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -46,10 +54,11 @@ start)
   echo "$munge" >"$dir/munge-dir"
   chown munge:munge "$munge"
   chmod 755 "$munge"
-  runuser -u munge -- /usr/sbin/mungekey --create --keyfile="$munge/munge.key"
+  runuser -u munge -- /usr/sbin/mungekey --create --keyfile="$munge/munge.key" ||
+    fail "mungekey failed"
   runuser -u munge -- /usr/sbin/munged --key-file="$munge/munge.key" \
     --socket="$munge/sock" --pid-file="$munge/munged.pid" \
-    --log-file="$munge/munged.log" --seed-file="$munge/seed"
+    --log-file="$munge/munged.log" --seed-file="$munge/seed" || fail "munged did not start"
   ctld_port=$(free_port)
   slurmd_port=$(free_port)
   while [ "$slurmd_port" = "$ctld_port" ]; do slurmd_port=$(free_port); done
@@ -89,16 +98,14 @@ PartitionName=low Nodes=localhost Default=YES MaxTime=INFINITE State=UP Priority
 PartitionName=high Nodes=localhost Default=NO MaxTime=INFINITE State=UP PriorityTier=10 PreemptMode=OFF
 EOF
   export SLURM_CONF="$dir/slurm.conf"
-  /usr/sbin/slurmctld -f "$SLURM_CONF" -i
-  /usr/sbin/slurmd -f "$SLURM_CONF" -N localhost
+  /usr/sbin/slurmctld -f "$SLURM_CONF" -i || fail "slurmctld did not start"
+  /usr/sbin/slurmd -f "$SLURM_CONF" -N localhost || fail "slurmd did not start"
   i=0
   until [ "$(sinfo -h -n localhost -o %T 2>/dev/null | sort -u)" = idle ]; do
     i=$((i + 1))
     if [ $i -gt 300 ]; then
-      echo "slurm.sh: the node did not become idle within 30 s" >&2
       sinfo >&2 || true
-      tail -20 "$dir/slurmctld.log" "$dir/slurmd.log" >&2 || true
-      exit 1
+      fail "the node did not become idle within 30 s"
     fi
     sleep 0.1
   done
