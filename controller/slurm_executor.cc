@@ -105,7 +105,7 @@ struct SlurmExecutor::Impl : std::enable_shared_from_this<SlurmExecutor::Impl> {
     PostResult(std::move(callbacks), std::move(result));
   }
 
-  void Finish(const std::shared_ptr<Job>& job, JobResult result) {
+  void Finish(const std::shared_ptr<Job>& job, const JobResult& result) {
     if (job->finished) return;
     if (job->tail) {
       job->tail->ReadNow();  // the rest of the output, before the end is reported

@@ -63,7 +63,7 @@ class SlurmExecutorTest : public ::testing::Test {
     return options;
   }
 
-  SlurmExecutor& Executor(SlurmOptions options) {
+  SlurmExecutor& Executor(const SlurmOptions& options) {
     executor_.reset();
     executor_.emplace(io_, options);
     return *executor_;
@@ -88,8 +88,9 @@ class SlurmExecutorTest : public ::testing::Test {
 
   // The callbacks of one job, recorded in captures_[key]. With `hold`, on_created keeps the
   // release for the test instead of releasing at once.
-  JobCallbacks Callbacks(const std::string& key, bool hold = false,
-                         std::function<void(OutputStream, std::string_view)> on_output = {}) {
+  JobCallbacks Callbacks(
+      const std::string& key, bool hold = false,
+      const std::function<void(OutputStream, std::string_view)>& on_output = {}) {
     Capture& capture = captures_[key];
     JobCallbacks callbacks{
         [&capture, on_output](OutputStream stream, std::string_view bytes) {
@@ -102,7 +103,7 @@ class SlurmExecutorTest : public ::testing::Test {
           capture.result = result;
         }};
     callbacks.on_created = [&capture, hold](const std::string& identity,
-                                            std::function<void()> release) {
+                                            const std::function<void()>& release) {
       capture.identity = identity;
       capture.release = release;
       if (!hold) release();
@@ -112,7 +113,7 @@ class SlurmExecutorTest : public ::testing::Test {
 
   Capture& Launch(const TrialJob& job, bool hold = false,
                   std::function<void(OutputStream, std::string_view)> on_output = {}) {
-    executor_->Launch(job, Callbacks(job.trial, hold, std::move(on_output)));
+    executor_->Launch(job, Callbacks(job.trial, hold, on_output));
     return captures_[job.trial];
   }
 

@@ -178,7 +178,7 @@ TEST(SlurmResourcesTest, NothingAskedForNothingPassed) {
 }
 
 TEST(SlurmResourcesTest, BadQuantitiesNameTheField) {
-  auto message = [](Json resources) {
+  auto message = [](const Json& resources) {
     try {
       SlurmResourcesOf(resources);
     } catch (const Error& e) {
