@@ -91,6 +91,11 @@ inline constexpr const char* kInfrastructureFailuresLabel = "tuneup.dev/infrastr
 // extra budget; a trainer that ignores checkpoints trains from scratch as in Katib.
 inline constexpr const char* kResumeFromLabel = "tuneup.dev/resume-from";
 
+// Label holding the identity of the job of a trial's current attempt, as its executor reported it
+// (controller/executor.h, on_created): stored before the job may run, so that a controller that
+// died can adopt the job instead of running the trial twice.
+inline constexpr const char* kJobLabel = "tuneup.dev/job";
+
 struct Trial {
   std::string name;
   std::string experiment;

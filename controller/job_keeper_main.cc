@@ -5,225 +5,35 @@
 //  - With --go-fd, it first waits on that descriptor: one byte releases the job; end-of-file (the
 //    controller died before it stored the job's identity) ends the keeper without running it.
 //  - The program runs with execve (never a shell) in a process group of its own, stdin from
-//    /dev/null, stdout and stderr appended to files in the job's directory.
+//    /dev/null, stdout and stderr to files in the job's directory (emptied first, then appended
+//    to, so that whoever reads them as they grow never sees a byte twice).
 //  - SIGTERM is passed on to the program's group (before the release: the job never runs);
 //    SIGUSR1 kills the group at once. SIGINT and SIGHUP are ignored: a terminal closing does not
 //    end the job, and the keeper must outlive its program to record the end.
 //  - When the program has ended, whatever it left in its group is killed (as a container would),
 //    job.status is written atomically, and the keeper exits with the program's code (128 + the
 //    signal when a signal ended it).
-#include <fcntl.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
+#include <exception>
 #include <filesystem>
 #include <string>
-#include <vector>
 
+#include "controller/job_keeper.h"
 #include "controller/job_spec.h"
-
-namespace {
-
-volatile sig_atomic_t g_program = 0;  // the program's pid (= its process group) once started
-volatile sig_atomic_t g_terminate = 0;
-
-void OnTerminate(int) {
-  g_terminate = 1;
-  if (g_program > 0) ::kill(-g_program, SIGTERM);
-}
-
-void OnKillNow(int) {
-  g_terminate = 1;
-  if (g_program > 0) ::kill(-g_program, SIGKILL);
-}
-
-void Handle(int signal, void (*handler)(int)) {
-  struct sigaction action {};
-  action.sa_handler = handler;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: a blocking read must see EINTR
-  ::sigaction(signal, &action, nullptr);
-}
-
-double Now() {
-  using namespace std::chrono;
-  return duration<double>(system_clock::now().time_since_epoch()).count();
-}
-
-bool WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  return done == text.size() && ::rename(temporary.c_str(), path.c_str()) == 0;
-}
-
-int Finish(const std::string& directory, const tuneup::JobStatus& status, int exit_code) {
-  const std::string path = directory + "/" + tuneup::kJobStatusFile;
-  if (!WriteFileAtomically(path, tuneup::JobStatusToJson(status))) {
-    std::fprintf(stderr, "tuneup-job: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
-  }
-  return exit_code;
-}
-
-// Blocks until the controller releases the job. False: do not run it.
-bool WaitForRelease(int fd) {
-  for (;;) {
-    char byte = 0;
-    ssize_t n = ::read(fd, &byte, 1);
-    if (n == 1) break;
-    if (n < 0 && errno == EINTR && !g_terminate) continue;
-    ::close(fd);
-    return false;  // end-of-file, an error, or SIGTERM before the release
-  }
-  ::close(fd);
-  return !g_terminate;
-}
-
-[[noreturn]] void ExecProgram(const tuneup::JobSpec& spec, int out, int err, int error_pipe) {
-  ::setpgid(0, 0);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int signal = 1; signal < NSIG; ++signal)
-    ::signal(signal, SIG_DFL);  // undo the keeper's handlers and ignores
-  int in = ::open("/dev/null", O_RDONLY);
-  if (in >= 0) ::dup2(in, 0);
-  ::dup2(out, 1);
-  ::dup2(err, 2);
-  int failure = 0;
-  if (::chdir(spec.working_dir.c_str()) != 0) failure = errno;
-  if (failure == 0) {
-    if (spec.background) {
-      sched_param idle{};
-      ::sched_setscheduler(0, SCHED_IDLE, &idle);
-      ::setpriority(PRIO_PROCESS, 0, 19);
-    } else if (spec.nice > 0) {
-      errno = 0;
-      int own = ::getpriority(PRIO_PROCESS, 0);
-      if (errno == 0) ::setpriority(PRIO_PROCESS, 0, own + spec.nice > 19 ? 19 : own + spec.nice);
-    }
-    std::vector<char*> argv;
-    for (const auto& arg : spec.argv)
-      argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (const auto& entry : spec.env)
-      envp.push_back(const_cast<char*>(entry.c_str()));
-    envp.push_back(nullptr);
-    ::execve(spec.executable.c_str(), argv.data(), envp.data());
-    failure = errno;
-  }
-  ssize_t ignored = ::write(error_pipe, &failure, sizeof failure);
-  (void)ignored;
-  ::_exit(127);
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2 && !(argc == 4 && std::string(argv[2]) == "--go-fd")) {
     std::fprintf(stderr, "usage: tuneup-job SPEC [--go-fd N]\n");
     return 2;
   }
-  Handle(SIGTERM, OnTerminate);
-  Handle(SIGUSR1, OnKillNow);
-  ::signal(SIGINT, SIG_IGN);
-  ::signal(SIGHUP, SIG_IGN);
-  ::signal(SIGPIPE, SIG_IGN);
-
   const std::string spec_path = argv[1];
-  const std::string directory = std::filesystem::path(spec_path).parent_path().string();
-  tuneup::JobStatus status;
-  status.started_at = Now();
   tuneup::JobSpec spec;
   try {
     spec = tuneup::ReadJobSpec(spec_path);
   } catch (const std::exception& e) {
-    status.exit_code = 127;
-    status.error = e.what();
-    status.ended_at = Now();
-    return Finish(directory.empty() ? "." : directory, status, 127);
+    return tuneup::FinishJobWithError(std::filesystem::path(spec_path).parent_path().string(),
+                                      e.what());
   }
-  if (argc == 4 && !WaitForRelease(std::atoi(argv[3]))) return 0;
-
-  const std::string started = spec.directory + "/" + tuneup::kJobStartedFile;
-  if (!WriteFileAtomically(started, std::to_string(::getpid()) + "\n")) {
-    status.exit_code = 127;
-    status.error = "cannot write " + started + ": " + std::strerror(errno);
-    status.ended_at = Now();
-    return Finish(spec.directory, status, 127);
-  }
-  auto open_output = [&](const char* name) {
-    std::string path = spec.directory + "/" + name;
-    return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  };
-  int out = open_output(tuneup::kJobStdoutFile);
-  int err = open_output(tuneup::kJobStderrFile);
-  int error_pipe[2];
-  if (out < 0 || err < 0 || ::pipe2(error_pipe, O_CLOEXEC) != 0) {
-    status.exit_code = 127;
-    status.error =
-        "cannot create the output files in " + spec.directory + ": " + std::strerror(errno);
-    status.ended_at = Now();
-    return Finish(spec.directory, status, 127);
-  }
-  status.started_at = Now();
-  pid_t program = ::fork();
-  if (program < 0) {
-    status.exit_code = 127;
-    status.error = std::string("fork: ") + std::strerror(errno);
-    status.ended_at = Now();
-    return Finish(spec.directory, status, 127);
-  }
-  if (program == 0) ExecProgram(spec, out, err, error_pipe[1]);
-  ::setpgid(program, program);  // also here, so that signals sent from now on reach the group
-  g_program = program;
-  if (g_terminate) ::kill(-program, SIGTERM);
-  ::close(error_pipe[1]);
-  ::close(out);
-  ::close(err);
-  int exec_failure = 0;
-  ssize_t n;
-  do {
-    n = ::read(error_pipe[0], &exec_failure, sizeof exec_failure);
-  } while (n < 0 && errno == EINTR);
-  ::close(error_pipe[0]);
-
-  int wait_status = 0;
-  while (::waitpid(program, &wait_status, 0) < 0 && errno == EINTR) {
-  }
-  ::kill(-program, SIGKILL);  // whatever the program left behind in its group
-  status.ended_at = Now();
-  if (n == static_cast<ssize_t>(sizeof exec_failure)) {
-    status.exit_code = 127;
-    status.error = "cannot execute " + spec.executable + ": " + std::strerror(exec_failure);
-    return Finish(spec.directory, status, 127);
-  }
-  int code = 0;
-  if (WIFSIGNALED(wait_status)) {
-    status.signal = WTERMSIG(wait_status);
-    code = 128 + status.signal;
-  } else {
-    status.exit_code = WEXITSTATUS(wait_status);
-    code = status.exit_code;
-  }
-  return Finish(spec.directory, status, code);
+  return tuneup::RunJobKeeper(spec, argc == 4 ? std::atoi(argv[3]) : -1);
 }

@@ -124,34 +124,33 @@ std::string SignalName(int signal) {
 JobResult JobResultFromFiles(const std::string& directory, bool kill_requested) {
   JobResult result;
   std::optional<JobStatus> status = ReadJobStatus(directory);
-  if (status && !status->error.empty() && status->signal == 0) {
+  if (!status || !status->ended) {
+    if (kill_requested) {
+      result.kind = JobResult::Kind::kKilled;
+      result.signal = SIGKILL;
+      result.message = "killed by SIGKILL";
+    } else if (!status) {
+      result.kind = JobResult::Kind::kNeverStarted;
+      result.message = "the job was never released: it did not run";
+    } else {
+      result.kind = JobResult::Kind::kInfrastructureFailed;
+      result.message = "the job's keeper (tuneup-job) ended without recording how the job ended";
+    }
+    return result;
+  }
+  if (!status->error.empty() && status->signal == 0) {
     result.kind = JobResult::Kind::kLaunchFailed;
     result.message = status->error;
     return result;
   }
-  if (status) {
-    if (status->signal != 0) {
-      result.signal = status->signal;
-      result.message = "killed by " + SignalName(status->signal);
-    } else {
-      result.exit_code = status->exit_code;
-      result.message = "exit code " + std::to_string(status->exit_code);
-    }
-    if (kill_requested) result.kind = JobResult::Kind::kKilled;
-    return result;
-  }
-  std::error_code ec;
-  if (kill_requested) {
-    result.kind = JobResult::Kind::kKilled;
-    result.signal = SIGKILL;
-    result.message = "killed by SIGKILL";
-  } else if (!fs::exists(fs::path(directory) / kJobStartedFile, ec)) {
-    result.kind = JobResult::Kind::kNeverStarted;
-    result.message = "the job was never released: it did not run";
+  if (status->signal != 0) {
+    result.signal = status->signal;
+    result.message = "killed by " + SignalName(status->signal);
   } else {
-    result.kind = JobResult::Kind::kInfrastructureFailed;
-    result.message = "the job's keeper (tuneup-job) ended without recording how the job ended";
+    result.exit_code = status->exit_code;
+    result.message = "exit code " + std::to_string(status->exit_code);
   }
+  if (kill_requested) result.kind = JobResult::Kind::kKilled;
   return result;
 }
 

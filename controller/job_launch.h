@@ -25,9 +25,9 @@ std::vector<std::string> JobEnvironment(const TrialJob& job);
 // no such executable.
 JobSpec MakeJobSpec(const TrialJob& job);
 
-// How the job whose files are in `directory` ended, once its keeper is gone: from job.status;
-// without one, kNeverStarted when the job was never released (no job.started), kKilled when a
-// stop was requested, else kInfrastructureFailed (the keeper itself died).
+// How the job whose files are in `directory` ended, once its keeper is gone: from job.status.
+// Without an end recorded: kKilled when a stop was requested, else kNeverStarted when the job
+// was never released (no job.status), kInfrastructureFailed when it was (its keeper died).
 JobResult JobResultFromFiles(const std::string& directory, bool kill_requested);
 
 // The absolute path of `program` as execve should get it: a name with '/' is taken relative to

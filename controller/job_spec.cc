@@ -70,8 +70,12 @@ std::optional<JobStatus> ReadJobStatus(const std::string& directory) {
   if (!in) return std::nullopt;
   std::stringstream text;
   text << in.rdbuf();
-  nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   JobStatus status;
+  if (text.str().empty()) {
+    status.ended = false;
+    return status;
+  }
+  nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   try {
     status.exit_code = json.at("exit_code").get<int>();
     status.signal = json.at("signal").get<int>();

@@ -7,10 +7,10 @@
 // directory.
 //
 // Files in the job's directory (kJob* below):
-//   job.json     the JobSpec
-//   job.started  created when the job is released, before its program is executed; holds the
-//                program's pid (which is also its process group). Absent: the job never ran.
-//   job.status   the JobStatus, written atomically (temporary file + rename) once it ended.
+//   job.json     the JobSpec (when the keeper is the tuneup-job program)
+//   job.status   created empty when the job is released, before its program is executed
+//                (absent: the job never ran); the JobStatus once the job has ended. It is read
+//                only after the keeper has exited, so it is written in place, not atomically.
 //   stdout.log / stderr.log  the program's output, as written.
 #pragma once
 
@@ -22,7 +22,6 @@
 namespace tuneup {
 
 inline constexpr const char* kJobSpecFile = "job.json";
-inline constexpr const char* kJobStartedFile = "job.started";
 inline constexpr const char* kJobStatusFile = "job.status";
 inline constexpr const char* kJobStdoutFile = "stdout.log";
 inline constexpr const char* kJobStderrFile = "stderr.log";
@@ -38,6 +37,8 @@ struct JobSpec {
 };
 
 struct JobStatus {
+  // False while the job runs (or when its keeper died before recording the end).
+  bool ended = true;
   // How the program ended: exit_code when it exited, signal when a signal ended it. When it
   // could not be executed at all, error says why (exit_code 127).
   int exit_code = -1;
@@ -55,8 +56,9 @@ JobSpec ReadJobSpec(const std::string& path);
 
 std::string JobStatusToJson(const JobStatus& status);
 
-// The status in <directory>/job.status; nullopt when the file does not exist (yet). A file that
-// cannot be parsed yields a status whose error says so.
+// The status in <directory>/job.status; nullopt when the file does not exist (the job was never
+// released). An empty file yields ended = false; one that cannot be parsed a status whose error
+// says so.
 std::optional<JobStatus> ReadJobStatus(const std::string& directory);
 
 }  // namespace tuneup

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "controller/job_keeper.h"
 #include "controller/output_tail.h"
 
 namespace tuneup {
@@ -82,6 +83,67 @@ std::optional<LocalIdentity> ParseIdentity(const std::string& text) {
   }
 }
 
+bool IsSingleThreaded() {
+  std::ifstream in("/proc/self/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return false;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  for (int index = 3; index <= 20 && fields >> field; ++index) {
+    if (index == 20) return field == "1";  // num_threads
+  }
+  return false;
+}
+
+// In the child of fork(): becomes the job's keeper, in a session of its own, with the release
+// pipe as descriptor 3 and nothing else of tuneup's open (another job's release pipe held here
+// would keep that job from ever seeing its controller die).
+[[noreturn]] void RunForkedKeeper(const JobSpec& spec, int go) {
+  ::setsid();
+  for (int signal = 1; signal < NSIG; ++signal)
+    ::signal(signal, SIG_DFL);  // tuneup's handlers (Asio's signal_set) are not the keeper's
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (go != 3) ::dup2(go, 3);
+  int null = ::open("/dev/null", O_RDWR);
+  ::dup2(null, 0);
+  ::dup2(null, 1);  // stderr stays tuneup's: the keeper writes there only when it cannot record
+  ::close_range(4, ~0U, 0);
+  ::_exit(RunJobKeeper(spec, 3));
+}
+
+// Starts the tuneup-job program on `spec` (written to its job.json) with the release pipe as
+// descriptor 3. Returns an error message, or "" with `pid` set.
+std::string SpawnKeeper(const std::string& keeper, const JobSpec& spec, int go, pid_t& pid) {
+  const std::string spec_path = (fs::path(spec.directory) / kJobSpecFile).string();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, go, 3);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
+  sigset_t all_signals;
+  sigfillset(&all_signals);
+  posix_spawnattr_setsigmask(&attr, &no_signals);
+  posix_spawnattr_setsigdefault(&attr, &all_signals);  // undo tuneup's handlers and ignores
+  // A session of its own: neither tuneup's terminal nor tuneup's end reaches the job.
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::string go_fd = "3";
+  std::string program = keeper;
+  std::vector<char*> argv = {program.data(), const_cast<char*>(spec_path.c_str()),
+                             const_cast<char*>("--go-fd"), go_fd.data(), nullptr};
+  int rc = ::posix_spawn(&pid, keeper.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  return rc == 0 ? "" : "cannot start " + keeper + ": " + std::strerror(rc);
+}
+
 // Closes a file descriptor when it goes out of scope.
 class FdGuard {
  public:
@@ -103,7 +165,7 @@ class FdGuard {
 }  // namespace
 
 struct LocalExecutor::Job {
-  explicit Job(asio::io_context& io) : exited(io), grace_timer(io) {}
+  explicit Job(asio::io_context& io) : exited(io), grace_timer(io), reap_timer(io) {}
 
   std::string trial;
   std::string directory;
@@ -117,6 +179,7 @@ struct LocalExecutor::Job {
   JobCallbacks callbacks;
   std::unique_ptr<OutputTail> tail;
   asio::steady_timer grace_timer;
+  asio::steady_timer reap_timer;
 
   int pidfd() { return exited.is_open() ? exited.native_handle() : -1; }
 };
@@ -164,11 +227,22 @@ struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
     if (job->finished) return;
     std::string keeper_end;
     if (job->own_child) {
+      // The pidfd turns readable as the keeper exits, a moment before it can be reaped: look
+      // again shortly rather than block the loop in waitpid.
       int status = 0;
       pid_t reaped;
       do {
-        reaped = ::waitpid(job->identity.pid, &status, 0);
+        reaped = ::waitpid(job->identity.pid, &status, WNOHANG);
       } while (reaped < 0 && errno == EINTR);
+      if (reaped == 0) {
+        job->reap_timer.expires_after(std::chrono::microseconds(200));
+        job->reap_timer.async_wait(
+            [weak = weak_from_this(), job](const boost::system::error_code& ec) {
+              auto self = weak.lock();
+              if (self && !ec) self->Finish(job);
+            });
+        return;
+      }
       if (reaped == job->identity.pid && WIFSIGNALED(status))
         keeper_end = " (tuneup-job was killed by " + SignalName(WTERMSIG(status)) + ")";
     }
@@ -206,21 +280,19 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
   }
   JobSpec spec;
   std::string keeper = options.keeper;
+  // A single-threaded tuneup forks its keepers (the copy runs RunJobKeeper and nothing else):
+  // much cheaper than starting a program, which costs about a millisecond on a virtual machine.
+  // Where other threads exist, fork would copy them mid-flight: start tuneup-job instead.
+  const bool forking = keeper.empty() && IsSingleThreaded();
   try {
     spec = MakeJobSpec(trial_job);
     spec.nice = options.nice;
-    if (keeper.empty()) keeper = FindJobKeeper();
-    // Each launch starts with empty output and no record of an earlier end.
-    for (const char* name : {kJobStartedFile, kJobStatusFile})
+    if (!forking && keeper.empty()) keeper = FindJobKeeper();
+    // Each launch starts with no record of an earlier end (and the keeper truncates the output
+    // files when it starts the job).
+    for (const char* name : {kJobStatusFile, kJobStdoutFile, kJobStderrFile})
       fs::remove(fs::path(spec.directory) / name);
-    for (const char* name : {kJobStdoutFile, kJobStderrFile}) {
-      std::ofstream created(fs::path(spec.directory) / name, std::ios::trunc);
-      if (!created) {
-        throw Error(ErrorCode::kInvalidArgument, "cannot create output files in " + spec.directory +
-                                                     ": " + std::strerror(errno));
-      }
-    }
-    WriteJobSpec(spec);
+    if (!forking) WriteJobSpec(spec);
   } catch (const std::exception& e) {
     ReportLaunchFailure(std::move(callbacks), e.what());
     return;
@@ -232,36 +304,20 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
     return;
   }
   FdGuard go_read(go_pipe[0]), go_write(go_pipe[1]);
-  const std::string spec_path = (fs::path(spec.directory) / kJobSpecFile).string();
-  const std::string keeper_log = (fs::path(spec.directory) / "tuneup-job.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, keeper_log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, go_read.get(), 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  sigset_t all_signals;
-  sigfillset(&all_signals);
-  posix_spawnattr_setsigmask(&attr, &no_signals);
-  posix_spawnattr_setsigdefault(&attr, &all_signals);  // undo tuneup's handlers and ignores
-  // A session of its own: neither tuneup's terminal nor tuneup's end reaches the job.
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::string go_fd = "3";
-  std::vector<char*> argv = {keeper.data(), const_cast<char*>(spec_path.c_str()),
-                             const_cast<char*>("--go-fd"), go_fd.data(), nullptr};
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, keeper.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    ReportLaunchFailure(std::move(callbacks), "cannot start " + keeper + ": " + std::strerror(rc));
-    return;
+  if (!forking) {
+    std::string error = SpawnKeeper(keeper, spec, go_read.get(), pid);
+    if (!error.empty()) {
+      ReportLaunchFailure(std::move(callbacks), error);
+      return;
+    }
+  } else {
+    pid = ::fork();
+    if (pid == 0) RunForkedKeeper(spec, go_read.get());
+    if (pid < 0) {
+      ReportLaunchFailure(std::move(callbacks), std::string("fork: ") + std::strerror(errno));
+      return;
+    }
   }
   go_read.reset();
   auto job = std::make_shared<Job>(io);
@@ -368,7 +424,7 @@ void LocalExecutor::Kill(std::string_view trial) {
   std::shared_ptr<Job> job = it->second;
   if (job->finished || job->kill_requested) return;
   // A job that already ended on its own is reported as it ended (kExited).
-  if (ReadJobStatus(job->directory)) return;
+  if (auto status = ReadJobStatus(job->directory); status && status->ended) return;
   job->kill_requested = true;
   if (!job->released) {
     job->release.reset();  // the keeper sees end-of-file and never runs the job
@@ -392,6 +448,18 @@ void LocalExecutor::KillAllNow() {
     job->release.reset();
     SignalProcess(job->pidfd(), SIGUSR1);
   }
+}
+
+void LocalExecutor::Detach() {
+  for (auto& [name, job] : impl_->jobs) {
+    job->finished = true;
+    job->release.reset();
+    job->tail->Stop();
+    job->grace_timer.cancel();
+    boost::system::error_code ignored;
+    job->exited.close(ignored);
+  }
+  impl_->jobs.clear();
 }
 
 size_t LocalExecutor::running() const {

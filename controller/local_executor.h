@@ -51,6 +51,11 @@ class LocalExecutor final : public Executor {
   void KillAllNow() override;
   size_t running() const override;
 
+  // Stops following every job and leaves each as it is, as if this process had died: running
+  // jobs run on (a later Adopt takes them over), jobs not yet released never run. No callback
+  // follows.
+  void Detach();
+
  private:
   struct Job;
   struct Impl;

@@ -57,6 +57,33 @@ class ExperimentLock {
   int fd_;
 };
 
+// Katib restarts a finished experiment whose budget was raised: only maxTrialCount,
+// parallelTrialCount and maxFailedTrialCount may change, it must have ended because it reached
+// maxTrialCount, and its resumePolicy must not be Never. Returns why not; "" when it may.
+std::string WhyNotRestartable(const ExperimentRecord& stored, const Experiment& manifest,
+                              const std::vector<std::string>& differences) {
+  for (const auto& line : differences) {
+    std::string field = line.substr(0, line.find(':'));
+    if (field != "spec.maxTrialCount" && field != "spec.parallelTrialCount" &&
+        field != "spec.maxFailedTrialCount") {
+      return "only spec.maxTrialCount, spec.parallelTrialCount and spec.maxFailedTrialCount may "
+             "change when a finished experiment is restarted";
+    }
+  }
+  if (stored.status.reason != experiment_reason::kMaxTrialsReached) {
+    return "it ended with " + stored.status.reason + "; only an experiment that ended with " +
+           experiment_reason::kMaxTrialsReached + " can be restarted";
+  }
+  if (stored.experiment.spec.resume_policy == katib::kResumeNever) {
+    return "its spec.resumePolicy is Never; set LongRunning or FromVolume to restart it";
+  }
+  if (manifest.spec.max_trial_count.value_or(0) <=
+      stored.experiment.spec.max_trial_count.value_or(0)) {
+    return "spec.maxTrialCount must grow for it to run more trials";
+  }
+  return "";
+}
+
 int ExitCodeFor(const ExperimentStatus& status) {
   return status.state == ExperimentState::kSucceeded ? kExitOk : kExitFailed;
 }
@@ -147,21 +174,37 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     record = store->GetExperiment(name);
     if (record) {
       std::vector<std::string> differences = DiffExperiments(record->experiment, experiment);
-      if (!differences.empty()) {
+      const bool finished = IsFinished(record->status.state);
+      const std::string not_restartable = finished && !differences.empty()
+                                              ? WhyNotRestartable(*record, experiment, differences)
+                                              : "";
+      if (!differences.empty() && (!finished || !not_restartable.empty())) {
         err << "error: experiment \"" << name << "\" is already in " << db_shown
             << " with a different spec (stored -> manifest):\n";
         for (const auto& line : differences)
           err << "  " << line << "\n";
+        if (!not_restartable.empty())
+          err << "It finished and cannot be restarted: " << not_restartable << ".\n";
         err << "Rename the experiment (metadata.name) or use another --db.\n";
         return kExitUsage;
       }
-      if (IsFinished(record->status.state)) {
+      if (!differences.empty()) {
+        // A restart (resumePolicy LongRunning or FromVolume): the algorithm picks up from the
+        // stored trials, which are the whole of its state here.
+        store->UpdateExperimentSpec(experiment);
+        record->experiment = experiment;
+        record->status.completion_time.reset();
+        record->status.state = ExperimentState::kRunning;
+        out << "Restarting experiment " << name << " (" << differences.front() << ") from "
+            << db_shown << "\n";
+      } else if (finished) {
         out << "Experiment " << name << " already finished; its results from " << db_shown
             << ":\n\n";
         PrintResults(out, record->experiment, record->status, store->ListTrials(name));
         return ExitCodeFor(record->status);
       }
-      out << "Resuming experiment " << name << " from " << db_shown << "\n";
+      if (differences.empty())
+        out << "Resuming experiment " << name << " from " << db_shown << "\n";
     } else {
       record = ExperimentRecord{experiment, ExperimentStatus{}, SystemClock::Instance().Now()};
       store->CreateExperiment(*record);

@@ -60,6 +60,10 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
     std::unique_ptr<TrialCollector> collector;
     std::unique_ptr<std::ofstream> warnings_log;
     std::optional<std::string> early_stop;  // why the stopper stopped it, once it has
+    // Adopted from a controller that died: observations its collector finds again that were
+    // stored before (skipped when storing, counted down as they come).
+    bool adopted = false;
+    size_t already_stored = 0;
   };
 
   void ScheduleReconcile();
@@ -79,6 +83,15 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
            result.kind == JobResult::Kind::kInfrastructureFailed;
   }
   void StartTrial(size_t index);
+  // Renders trial `index`'s job and makes its collector; on failure fails the trial (returns
+  // null).
+  std::unique_ptr<Active> PrepareJob(size_t index, const fs::path& trial_dir, TrialJob& job);
+  JobCallbacks CallbacksFor(const std::string& name);
+  // Stores the identity of a trial's new job, then lets the job run.
+  void OnJobCreated(const std::string& name, const std::string& identity,
+                    std::function<void()> release);
+  // Follows the job of a trial that an earlier run left running (its identity is stored).
+  void AdoptTrial(size_t index);
   void FailBeforeLaunch(size_t index, const std::string& reason, const std::string& message);
   void OnOutput(const std::string& name, OutputStream stream, std::string_view bytes);
   void OnExit(const std::string& name, const JobResult& result);
@@ -166,6 +179,7 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
   stopper_ = std::move(stopper);
   done_ = std::move(done);
   MakeWriter();
+  std::vector<size_t> adopt;  // trials whose jobs an earlier run left running
   try {
     settings_ = TuneupSettingsOf(experiment_);
     if (options_.priority) settings_.priority = *options_.priority;
@@ -174,7 +188,13 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
     for (size_t i = 0; i < trials_.size(); ++i) {
       ++state_.counts[trials_[i].status];
       NoteObjective(trials_[i]);
-      if (IsActive(trials_[i].status)) queue_.push_back(i);  // left by an earlier run
+      if (!IsActive(trials_[i].status)) continue;
+      // Left by an earlier run: a job it released is adopted, anything else runs (again).
+      if (trials_[i].status == TrialStatus::kRunning && trials_[i].labels.count(kJobLabel)) {
+        adopt.push_back(i);
+      } else {
+        queue_.push_back(i);
+      }
     }
     status_.state = ExperimentState::kRunning;
     status_.reason = experiment_reason::kRunning;
@@ -188,6 +208,10 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
     return;
   }
   writer_->UpdateExperimentStatus(experiment_.metadata.name, status_);
+  for (size_t index : adopt) {
+    AdoptTrial(index);
+    if (!abort_error_.empty()) return;
+  }
   ScheduleReconcile();
 }
 
@@ -448,28 +472,9 @@ void ExperimentRunner::Impl::Warn(const std::string& trial, std::string_view mes
   if (observer_) observer_->OnWarning(trial, message);
 }
 
-void ExperimentRunner::Impl::StartTrial(size_t index) {
+std::unique_ptr<ExperimentRunner::Impl::Active> ExperimentRunner::Impl::PrepareJob(
+    size_t index, const fs::path& trial_dir, TrialJob& job) {
   Trial& trial = trials_[index];
-  const fs::path trial_dir = fs::path(options_.workdir) / "trials" / trial.name;
-  std::error_code ec;
-  if (trial.started_at) {
-    // A re-run: keep the earlier attempt's files beside the new ones.
-    fs::path previous = trial_dir;
-    previous += ".attempt-" + std::to_string(trial.attempt);
-    if (fs::exists(trial_dir, ec)) fs::rename(trial_dir, previous, ec);
-    ++trial.attempt;
-  }
-  trial.metrics.clear();
-  trial.objective.reset();
-  trial.completed_at.reset();
-  curves_[index].clear();
-  fs::create_directories(trial_dir, ec);
-  if (ec) {
-    FailBeforeLaunch(index, trial_reason::kLaunchFailed,
-                     "cannot create " + trial_dir.string() + ": " + ec.message());
-    return;
-  }
-  TrialJob job;
   auto active = std::make_unique<Active>();
   active->index = index;
   try {
@@ -490,8 +495,48 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
     active->collector->Prepare(job);
   } catch (const Error& e) {
     FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
+    return nullptr;
+  }
+  return active;
+}
+
+JobCallbacks ExperimentRunner::Impl::CallbacksFor(const std::string& name) {
+  std::weak_ptr<Impl> weak = weak_from_this();
+  JobCallbacks callbacks;
+  callbacks.on_output = [weak, name](OutputStream stream, std::string_view bytes) {
+    if (auto self = weak.lock()) self->OnOutput(name, stream, bytes);
+  };
+  callbacks.on_exit = [weak, name](const JobResult& result) {
+    if (auto self = weak.lock()) self->OnExit(name, result);
+  };
+  return callbacks;
+}
+
+void ExperimentRunner::Impl::StartTrial(size_t index) {
+  Trial& trial = trials_[index];
+  const fs::path trial_dir = fs::path(options_.workdir) / "trials" / trial.name;
+  std::error_code ec;
+  if (trial.started_at) {
+    // A re-run: keep the earlier attempt's files beside the new ones.
+    fs::path previous = trial_dir;
+    previous += ".attempt-" + std::to_string(trial.attempt);
+    if (fs::exists(trial_dir, ec)) fs::rename(trial_dir, previous, ec);
+    ++trial.attempt;
+  }
+  trial.metrics.clear();
+  trial.objective.reset();
+  trial.completed_at.reset();
+  trial.labels.erase(kJobLabel);  // an earlier attempt's job must never be adopted as this one
+  curves_[index].clear();
+  fs::create_directories(trial_dir, ec);
+  if (ec) {
+    FailBeforeLaunch(index, trial_reason::kLaunchFailed,
+                     "cannot create " + trial_dir.string() + ": " + ec.message());
     return;
   }
+  TrialJob job;
+  std::unique_ptr<Active> active = PrepareJob(index, trial_dir, job);
+  if (!active) return;
   TrialStatus previous = trial.status;
   trial.status = TrialStatus::kRunning;
   trial.reason.clear();
@@ -502,15 +547,54 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
   active->collector->Start();
   active_[trial.name] = std::move(active);
   if (observer_) observer_->OnTrialStarted(trial);
-  std::weak_ptr<Impl> weak = weak_from_this();
   std::string name = trial.name;
-  executor_.Launch(job, JobCallbacks{[weak, name](OutputStream stream, std::string_view bytes) {
-                                       if (auto self = weak.lock())
-                                         self->OnOutput(name, stream, bytes);
-                                     },
-                                     [weak, name](const JobResult& result) {
-                                       if (auto self = weak.lock()) self->OnExit(name, result);
-                                     }});
+  JobCallbacks callbacks = CallbacksFor(name);
+  callbacks.on_created = [weak = weak_from_this(), name](const std::string& identity,
+                                                         std::function<void()> release) {
+    if (auto self = weak.lock()) self->OnJobCreated(name, identity, std::move(release));
+  };
+  executor_.Launch(job, std::move(callbacks));
+}
+
+void ExperimentRunner::Impl::OnJobCreated(const std::string& name, const std::string& identity,
+                                          std::function<void()> release) {
+  auto it = active_.find(name);
+  if (it == active_.end()) return;
+  Trial& trial = trials_[it->second->index];
+  trial.labels[kJobLabel] = identity;
+  writer_->UpdateTrial(trial, {});
+  // Only once the identity is stored may the job run: a controller that dies before has a job
+  // that never runs, one that dies after has a job the next run adopts.
+  writer_->WhenDrained([weak = weak_from_this(), name, release = std::move(release)] {
+    auto self = weak.lock();
+    if (self && self->active_.count(name) && self->abort_error_.empty()) release();
+  });
+}
+
+void ExperimentRunner::Impl::AdoptTrial(size_t index) {
+  Trial& trial = trials_[index];
+  const std::string identity = trial.labels.at(kJobLabel);
+  const fs::path trial_dir = fs::path(options_.workdir) / "trials" / trial.name;
+  TrialJob job;
+  std::unique_ptr<Active> active = PrepareJob(index, trial_dir, job);
+  if (!active) return;
+  if (CollectorRereadsFromStart(experiment_)) {
+    // The new collector finds every observation again: those stored before the restart are
+    // counted, not stored twice.
+    ObservationFilter filter;
+    filter.attempt = trial.attempt;
+    try {
+      active->already_stored = store_.FindObservations(trial.name, filter).size();
+    } catch (const Error& e) {
+      Abort(e.what());
+      return;
+    }
+  }
+  active->adopted = true;
+  active->collector->Start();
+  active_[trial.name] = std::move(active);
+  if (observer_) observer_->OnTrialStarted(trial);
+  executor_.Adopt(job, identity, CallbacksFor(trial.name));
 }
 
 void ExperimentRunner::Impl::OnOutput(const std::string& name, OutputStream stream,
@@ -538,7 +622,12 @@ void ExperimentRunner::Impl::FlushObservations() {
     std::vector<Observation>& stored = active->collector->metrics().stored_elsewhere();
     if (unsaved.empty() && stored.empty()) continue;
     const Trial& trial = trials_[active->index];
-    writer_->AppendObservations(trial.name, trial.attempt, unsaved);
+    const size_t skipped = std::min(active->already_stored, unsaved.size());
+    active->already_stored -= skipped;
+    if (skipped < unsaved.size()) {
+      writer_->AppendObservations(trial.name, trial.attempt,
+                                  std::span<const Observation>(unsaved).subspan(skipped));
+    }
     if (!abort_error_.empty()) return;
     const size_t before = curves_[active->index].size();
     ExtendCurve(active->index, stored);
@@ -579,6 +668,11 @@ void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& 
   TrialMetrics& metrics = active->collector->metrics();
   ExtendCurve(active->index, metrics.stored_elsewhere());
   ExtendCurve(active->index, metrics.unsaved());
+  if (active->already_stored > 0) {  // found again after an adoption; stored before it
+    std::vector<Observation>& unsaved = metrics.unsaved();
+    unsaved.erase(unsaved.begin(), unsaved.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                         active->already_stored, unsaved.size())));
+  }
   trial.metrics = metrics.summaries();
   trial.objective = ObjectiveValue(trial.metrics, *experiment_.spec.objective);
   trial.completed_at = now;
@@ -586,7 +680,14 @@ void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& 
   TrialStatus previous = trial.status;
   // Only the executor knows whether a stop request reached the job before it ended on its own.
   bool killed = result.kind == JobResult::Kind::kKilled;
-  if (TakenAway(result) && !ending_) {
+  if (result.kind == JobResult::Kind::kNeverStarted) {
+    // Adopted, but its controller died before letting it run: it runs now, as if new.
+    trial.status = TrialStatus::kPending;
+    trial.reason = trial_reason::kRequeued;
+    trial.message = "its job never ran (" + result.message + "); runs again";
+    trial.completed_at.reset();
+    if (!interrupted_ && !ending_) queue_.push_front(active->index);
+  } else if (TakenAway(result) && !ending_) {
     Requeue(active->index, result);
   } else if (TakenAway(result)) {
     trial.status = TrialStatus::kKilled;

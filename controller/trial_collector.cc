@@ -48,6 +48,12 @@ std::unique_ptr<TrialCollector> MakeStdOutCollector(const CollectorContext& cont
   return std::make_unique<StdOutCollector>(context);
 }
 
+bool CollectorRereadsFromStart(const Experiment& experiment) {
+  const std::string kind = Kind(experiment);
+  return kind == katib::kCollectorStdOut || kind == katib::kCollectorFile ||
+         kind == katib::kCollectorTfEvent;
+}
+
 std::unique_ptr<TrialCollector> TrialCollector::Make(const CollectorContext& context) {
   const std::string kind = Kind(*context.experiment);
   if (kind == katib::kCollectorStdOut) return MakeStdOutCollector(context);

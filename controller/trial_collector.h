@@ -67,6 +67,12 @@ struct CollectorContext {
   std::function<void()> on_observations;
 };
 
+// Whether the experiment's collector reads sources that keep everything a trial reported (its
+// output, its metrics files, its event files): a new collector for a trial adopted after a
+// controller restart then finds every observation again, in the same order, from the first.
+// (Prometheus scrapes and pushed values are gone once taken.)
+bool CollectorRereadsFromStart(const Experiment& experiment);
+
 class TrialCollector {
  public:
   // The collector of the experiment's kind. Throws Error(kInvalidArgument) for one that cannot

@@ -269,6 +269,19 @@ void PostgresStore::UpdateExperimentStatus(std::string_view name, const Experime
   });
 }
 
+void PostgresStore::UpdateExperimentSpec(const Experiment& experiment) {
+  const std::string& name = experiment.metadata.name;
+  impl_->Run("update experiment " + name, [&](pqxx::connection& connection) {
+    pqxx::work tx(connection);
+    pqxx::result result = tx.exec_params("UPDATE experiments SET spec = $2 WHERE name = $1", name,
+                                         EncodeExperimentSpec(experiment));
+    if (result.affected_rows() == 0) {
+      throw Error(ErrorCode::kNotFound, "experiment " + name + " does not exist");
+    }
+    tx.commit();
+  });
+}
+
 void PostgresStore::CreateTrials(std::span<const Trial> trials) {
   for (const auto& trial : trials)
     CheckStorable(trial, {});

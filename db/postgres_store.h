@@ -32,6 +32,7 @@ class PostgresStore final : public Store {
   std::optional<ExperimentRecord> GetExperiment(std::string_view name) override;
   std::vector<ExperimentRecord> ListExperiments() override;
   void UpdateExperimentStatus(std::string_view name, const ExperimentStatus& status) override;
+  void UpdateExperimentSpec(const Experiment& experiment) override;
 
   void CreateTrials(std::span<const Trial> trials) override;
   void UpdateTrial(const Trial& trial, std::span<const Observation> observations) override;

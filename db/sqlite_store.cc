@@ -1,5 +1,10 @@
 #include "db/sqlite_store.h"
 
+#include <sqlite3.h>
+
+#include <chrono>
+#include <thread>
+
 #include "common/error.h"
 #include "common/text.h"
 #include "db/row_codec.h"
@@ -41,13 +46,29 @@ constexpr const char* kTrialColumns =
 
 }  // namespace
 
+// Switching to WAL needs the database to itself for a moment, and SQLite reports a concurrent
+// reader as "database is locked" at once rather than waiting for it: wait here instead, as long
+// as busy_timeout would.
+void EnableWal(sqlite::Connection& db) {
+  for (int waited_ms = 0;; waited_ms += 10) {
+    try {
+      db.Execute("PRAGMA journal_mode=WAL", "enable WAL");
+      return;
+    } catch (const Error&) {
+      const int code = sqlite3_errcode(db.handle()) & 0xff;
+      if (waited_ms >= 10'000 || (code != SQLITE_BUSY && code != SQLITE_LOCKED)) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+}
+
 struct SqliteStore::Impl {
   explicit Impl(const std::string& path) : db(path), schema_ready(PrepareSchema(db)) {}
 
   // Runs before the statements below are prepared: they need the tables.
   static bool PrepareSchema(sqlite::Connection& db) {
     db.Execute("PRAGMA busy_timeout=10000", "set busy timeout");
-    db.Execute("PRAGMA journal_mode=WAL", "enable WAL");
+    EnableWal(db);
     db.Execute("PRAGMA synchronous=NORMAL", "set synchronous");
     db.Execute("PRAGMA foreign_keys=ON", "enable foreign keys");
     ApplySqliteMigrations(db, kSchemaVersion);
@@ -244,6 +265,20 @@ void SqliteStore::UpdateExperimentStatus(std::string_view name, const Experiment
   s.Reset();
   if (impl_->db.Changes() == 0) {
     throw Error(ErrorCode::kNotFound, "experiment " + std::string(name) + " does not exist");
+  }
+  tx.Commit();
+}
+
+void SqliteStore::UpdateExperimentSpec(const Experiment& experiment) {
+  std::lock_guard lock(mutex_);
+  const std::string& name = experiment.metadata.name;
+  sqlite::Transaction tx(impl_->db);
+  sqlite::Statement update(impl_->db, "UPDATE experiments SET spec = ?2 WHERE name = ?1",
+                           "update experiment spec");
+  update.Bind(1, name).Bind(2, EncodeExperimentSpec(experiment));
+  update.Run();
+  if (impl_->db.Changes() == 0) {
+    throw Error(ErrorCode::kNotFound, "experiment " + name + " does not exist");
   }
   tx.Commit();
 }

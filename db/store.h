@@ -56,6 +56,9 @@ class Store {
   virtual std::vector<ExperimentRecord> ListExperiments() = 0;
   // Replaces the experiment's status. Throws kNotFound.
   virtual void UpdateExperimentStatus(std::string_view name, const ExperimentStatus& status) = 0;
+  // Replaces the spec of the experiment called experiment.metadata.name (a finished experiment
+  // restarted with a larger budget). Its status, trials and creation time stay. Throws kNotFound.
+  virtual void UpdateExperimentSpec(const Experiment& experiment) = 0;
 
   // Inserts trials, all or none. Throws kNotFound when their experiment does not exist and
   // kAlreadyExists when a trial name is taken.

@@ -325,7 +325,63 @@ TEST_F(E2eRunTest, RunningAFinishedExperimentAgainPrintsItsResults) {
   ProcessResult changed = Run();
   EXPECT_EQ(changed.exit_code, 2) << changed.Describe();
   EXPECT_TRUE(Contains(changed.err, "spec.maxTrialCount")) << changed.err;
+  EXPECT_TRUE(Contains(changed.err, "resumePolicy is Never")) << changed.err;
   EXPECT_EQ(count_runs(), 3);
+}
+
+// Katib's restart: a finished experiment whose resumePolicy is not Never runs on when its
+// maxTrialCount grows, keeping its trials; anything else about it stays as it was.
+TEST_F(E2eRunTest, AFinishedLongRunningExperimentRestartsWithALargerBudget) {
+  for (const std::string policy : {"LongRunning", "FromVolume"}) {
+    SCOPED_TRACE(policy);
+    fs::remove_all(workdir());
+    Manifest manifest;
+    manifest.max_trials = 3;
+    manifest.resume_policy = policy;
+    WriteManifest(manifest);
+    WriteTrial("echo \"loss=$1\"\n");
+    ASSERT_EQ(Run().exit_code, 0);
+
+    manifest.max_trials = 5;
+    WriteManifest(manifest);
+    ProcessResult restarted = Run();
+    ASSERT_EQ(restarted.exit_code, 0) << restarted.Describe();
+    EXPECT_TRUE(Contains(restarted.out, "Restarting experiment e2e (spec.maxTrialCount: 3 -> 5)"))
+        << restarted.out;
+    EXPECT_TRUE(Contains(restarted.out, "5 trials: 5 Succeeded")) << restarted.out;
+    EXPECT_EQ(TrialDirs(), Names("e2e", 5));
+
+    manifest.max_trials = 4;  // shrinking is no restart
+    WriteManifest(manifest);
+    ProcessResult shrunk = Run();
+    EXPECT_EQ(shrunk.exit_code, 2) << shrunk.Describe();
+    EXPECT_TRUE(Contains(shrunk.err, "spec.maxTrialCount must grow")) << shrunk.err;
+
+    manifest.max_trials = 6;  // nor is a change beyond the budget
+    manifest.parameters = R"(    - name: x
+      parameterType: double
+      feasibleSpace: {min: "0", max: "2"}
+)";
+    WriteManifest(manifest);
+    ProcessResult other = Run();
+    EXPECT_EQ(other.exit_code, 2) << other.Describe();
+    EXPECT_TRUE(Contains(other.err, "only spec.maxTrialCount")) << other.err;
+  }
+}
+
+TEST_F(E2eRunTest, AnExperimentThatReachedItsGoalIsNotRestarted) {
+  Manifest manifest;
+  manifest.max_trials = 3;
+  manifest.goal = "2";  // every loss is below it
+  manifest.resume_policy = "LongRunning";
+  WriteManifest(manifest);
+  WriteTrial("echo \"loss=$1\"\n");
+  ASSERT_EQ(Run().exit_code, 0);
+  manifest.max_trials = 6;
+  WriteManifest(manifest);
+  ProcessResult again = Run();
+  EXPECT_EQ(again.exit_code, 2) << again.Describe();
+  EXPECT_TRUE(Contains(again.err, "ended with ExperimentGoalReached")) << again.err;
 }
 
 // Trials that hang while the file `hang` exists beside the manifest, each with a background child
@@ -343,7 +399,7 @@ class E2eInterruptTest : public E2eRunTest {
   if [ -e trap ]; then trap 'echo got TERM' TERM; fi
   sleep 1000 "$2" &
   echo started > "$TUNEUP_TRIAL_DIR/started"
-  while :; do sleep 0.1; done
+  while [ -e hang ]; do sleep 0.1; done
 fi
 echo "loss=$1"
 )");
@@ -417,6 +473,25 @@ echo "loss=$1"
       EXPECT_TRUE(fs::exists(trial_dir(trial) + ".attempt-0/started")) << trial;
       EXPECT_TRUE(ReadFile(trial_dir(trial) + "/stdout.log").starts_with("loss=")) << trial;
     }
+  }
+
+  // SIGKILL: tuneup has no chance to stop its trials or to re-queue them; the store still says
+  // Running. The trials run on under tuneup-job.
+  void KillTuneupWhileBothTrialsRun() {
+    auto tuneup = StartAndWaitForTrials(/*kill_grace_seconds=*/5);
+    tuneup->Signal(SIGKILL);
+    ProcessResult killed = tuneup->Wait(60s);
+    EXPECT_EQ(killed.signal, SIGKILL) << killed.Describe();
+  }
+
+  // The run after a SIGKILL took over both trials of the killed one: none ran twice.
+  void ExpectAllSucceededWithoutReruns(const ProcessResult& result) {
+    ASSERT_EQ(result.exit_code, 0) << result.Describe();
+    EXPECT_TRUE(Contains(result.out, "4 trials: 4 Succeeded")) << result.out;
+    EXPECT_EQ(TrialDirs(),
+              (std::vector<std::string>{"e2e-0001", "e2e-0002", "e2e-0003", "e2e-0004"}));
+    for (const std::string trial : {"e2e-0001", "e2e-0002"})
+      EXPECT_TRUE(ReadFile(trial_dir(trial) + "/stdout.log").starts_with("loss=")) << trial;
   }
 
   const std::string marker_;
@@ -499,17 +574,30 @@ TEST_F(E2eInterruptTest, SigusrOneIsIgnoredByANormalPriorityRun) {
   EXPECT_TRUE(Contains(result.err, "received SIGUSR1: ignored")) << result.err;
 }
 
-TEST_F(E2eInterruptTest, ResumesAfterTuneupItselfWasKilled) {
-  // SIGKILL: no chance to stop the trials or to re-queue them; the store still says Running.
-  auto tuneup = StartAndWaitForTrials(/*kill_grace_seconds=*/5);
-  tuneup->Signal(SIGKILL);
-  ProcessResult result = tuneup->Wait(60s);
-  EXPECT_EQ(result.signal, SIGKILL) << result.Describe();
-  // Its trials are orphans now (nothing can prevent that); end them as an operator would.
-  for (pid_t pid : testing::ProcessesWithToken(marker_))
-    ::kill(pid, SIGKILL);
+// After a SIGKILL the next run takes over the trials the killed one left.
+TEST_F(E2eInterruptTest, TrialsThatEndedWhileTuneupWasDeadAreCollectedNotRerun) {
+  KillTuneupWhileBothTrialsRun();
+  fs::remove(dir_.Join("hang"));  // the orphaned trials finish with no controller watching
+  ASSERT_TRUE(WaitFor([&] {
+    return fs::exists(trial_dir("e2e-0001") + "/job.status") &&
+           fs::exists(trial_dir("e2e-0002") + "/job.status");
+  }));
   ASSERT_TRUE(NoTrialProcessLeft());
-  ExpectResumeCompletes();
+  ProcessResult result = Run();
+  ExpectAllSucceededWithoutReruns(result);
+}
+
+TEST_F(E2eInterruptTest, TrialsStillRunningAfterTuneupWasKilledAreAdopted) {
+  KillTuneupWhileBothTrialsRun();
+  EXPECT_GE(testing::ProcessesWithToken(marker_).size(), 4u) << "the trials died with tuneup";
+  // The next run finds both trials running and follows them until they end.
+  auto resumed = std::make_unique<testing::Process>(Argv(RunArgs({})), Options());
+  std::this_thread::sleep_for(500ms);
+  EXPECT_FALSE(fs::exists(trial_dir("e2e-0003"))) << "a third trial started beside two running";
+  fs::remove(dir_.Join("hang"));
+  ProcessResult result = resumed->Wait(60s);
+  ExpectAllSucceededWithoutReruns(result);
+  EXPECT_TRUE(NoTrialProcessLeft());
 }
 
 // A spec.metricsCollectorSpec block for Katib's File collector.

@@ -666,6 +666,136 @@ TEST_F(LocalExecutorTest, EventLoopReturnsByItselfOnceAllJobsAreDone) {
   EXPECT_EQ(again.out, "again\n");
 }
 
+// Crash safety: a job outlives the executor that launched it, and another one adopts it.
+class LocalAdoptionTest : public LocalExecutorTest {
+ protected:
+  // Launches `job` on a first executor, which reports its identity and releases it (unless
+  // `release` is false), then detaches from it as a dying controller would.
+  std::string LaunchAndDetach(const TrialJob& job, bool release = true,
+                              const std::string& wait_for_output = "") {
+    LocalExecutor first(io_);
+    std::string identity;
+    JobCallbacks callbacks;
+    callbacks.on_output = [](OutputStream, std::string_view) {};
+    callbacks.on_exit = [](const JobResult& result) {
+      ADD_FAILURE() << "the first executor saw the end: " << result.message;
+    };
+    callbacks.on_created = [&](const std::string& id, std::function<void()> go) {
+      identity = id;
+      if (release) go();
+    };
+    first.Launch(job, callbacks);
+    auto deadline = Clock::now() + 10s;
+    while (identity.empty() ||
+           ReadFile(job.trial_dir + "/stdout.log").find(wait_for_output) == std::string::npos) {
+      io_.run_for(10ms);
+      if (Clock::now() > deadline) {
+        ADD_FAILURE() << "no identity or output";
+        break;
+      }
+    }
+    first.Detach();
+    io_.run_for(10ms);
+    io_.restart();
+    return identity;
+  }
+
+  Capture& Adopt(const TrialJob& job, const std::string& identity) {
+    Capture& capture = captures_[job.trial];
+    executor_->Adopt(
+        job, identity,
+        JobCallbacks{[&capture](OutputStream stream, std::string_view bytes) {
+                       (stream == OutputStream::kStdout ? capture.out : capture.err).append(bytes);
+                     },
+                     [&capture](const JobResult& result) {
+                       ++capture.exits;
+                       capture.result = result;
+                     }});
+    return capture;
+  }
+};
+
+TEST_F(LocalAdoptionTest, ARunningJobIsFollowedToItsEndWithItsWholeOutput) {
+  TrialJob job = Job({Script("wait.sh", R"(echo one
+while [ ! -e "$1" ]; do sleep 0.02; done
+echo two; echo err >&2; exit 3
+)"),
+                      dir_.Join("go")});
+  std::string identity = LaunchAndDetach(job, true, "one\n");
+  Executor();
+  Capture& capture = Adopt(job, identity);
+  io_.run_for(200ms);
+  EXPECT_EQ(capture.exits, 0) << "ended before its program did";
+  dir_.WriteFile("go", "");
+  RunLoop();
+  EXPECT_EQ(capture.exits, 1);
+  EXPECT_EQ(capture.out, "one\ntwo\n");
+  EXPECT_EQ(capture.err, "err\n");
+  EXPECT_EQ(capture.result.kind, JobResult::Kind::kExited);
+  EXPECT_EQ(capture.result.exit_code, 3);
+}
+
+TEST_F(LocalAdoptionTest, AJobThatEndedMeanwhileIsCollectedFromItsFiles) {
+  TrialJob job = Job({Script("quick.sh", "sleep 0.2\necho loss=0.5\nexit 0\n")});
+  std::string identity = LaunchAndDetach(job);
+  auto deadline = Clock::now() + 10s;
+  while (!fs::exists(job.trial_dir + "/job.status") && Clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  Executor();
+  Capture& capture = Adopt(job, identity);
+  RunLoop();
+  EXPECT_EQ(capture.exits, 1);
+  EXPECT_EQ(capture.out, "loss=0.5\n");
+  EXPECT_TRUE(capture.result.succeeded()) << capture.result.message;
+}
+
+TEST_F(LocalAdoptionTest, AJobNeverReleasedNeverRuns) {
+  TrialJob job = Job({Script("touch.sh", "touch \"$1\"\n"), dir_.Join("ran")});
+  std::string identity = LaunchAndDetach(job, /*release=*/false);
+  Executor();
+  Capture& capture = Adopt(job, identity);
+  RunLoop();
+  EXPECT_EQ(capture.exits, 1);
+  EXPECT_EQ(capture.result.kind, JobResult::Kind::kNeverStarted) << capture.result.message;
+  EXPECT_FALSE(fs::exists(dir_.Join("ran")));
+}
+
+TEST_F(LocalAdoptionTest, AnAdoptedJobCanBeStopped) {
+  TrialJob job = Job({Script("forever.sh", "echo up\nwhile :; do sleep 0.05; done\n")});
+  std::string identity = LaunchAndDetach(job, true, "up\n");
+  Executor();
+  Capture& capture = Adopt(job, identity);
+  io_.post([this] { executor_->Kill("t1"); });
+  RunLoop();
+  EXPECT_EQ(capture.exits, 1);
+  EXPECT_EQ(capture.result.kind, JobResult::Kind::kKilled) << capture.result.message;
+}
+
+TEST_F(LocalAdoptionTest, AnIdentityThatIsNotALocalJobIsALaunchFailure) {
+  Executor();
+  for (const std::string identity :
+       {"", "slurm:42", "{\"pid\":\"x\"}", "{\"pid\":0,\"start\":1,\"dir\":\"/\"}"}) {
+    captures_.clear();
+    Capture& capture = Adopt(Job({"/bin/true"}), identity);
+    RunLoop();
+    EXPECT_EQ(capture.result.kind, JobResult::Kind::kLaunchFailed) << identity;
+    EXPECT_NE(capture.result.message.find("not the identity of a local job"), std::string::npos)
+        << capture.result.message;
+  }
+}
+
+TEST_F(LocalAdoptionTest, AProcessThatReusedThePidIsNotTakenForTheJob) {
+  TrialJob job = Job({"/bin/true"});
+  // This test's own pid, with a start time that is not its own.
+  std::string identity =
+      "{\"pid\":" + std::to_string(::getpid()) + ",\"start\":1,\"dir\":\"" + job.trial_dir + "\"}";
+  Executor();
+  Capture& capture = Adopt(job, identity);
+  RunLoop();
+  EXPECT_EQ(capture.exits, 1);
+  EXPECT_EQ(capture.result.kind, JobResult::Kind::kNeverStarted) << capture.result.message;
+}
+
 TEST_F(LocalExecutorTest, DestroyingTheExecutorKillsRunningJobs) {
   Executor();
   TrialJob job = Job({Script("forever.sh", R"(

@@ -467,6 +467,93 @@ TEST_F(RunnerTest, ResumesTrialsLeftRunningByACrashedRun) {
   EXPECT_EQ(executor_.launched()[0].argv[1], "0.25");
 }
 
+TEST_F(RunnerTest, JobIdentityIsStoredBeforeTheJobMayRun) {
+  // FakeExecutor runs a job's behaviour only once the runner released it.
+  executor_.behaviour = [this](FakeExecutor& executor, const TrialJob& job) {
+    auto trial = store_.GetTrial(job.trial);
+    ASSERT_TRUE(trial.has_value());
+    EXPECT_EQ(trial->labels[kJobLabel], "fake:" + job.trial + "#" + std::to_string(job.attempt))
+        << job.trial << " was released before its identity was stored";
+    executor.Output(job.trial, "loss=1\n");
+    executor.Exit(job.trial, 0);
+  };
+  Spec spec;
+  spec.max_trials = 4;
+  Run(Create(spec));
+  EXPECT_EQ(executor_.launched().size(), 4u);
+}
+
+// A trial an earlier, crashed run left Running with its job's identity stored.
+Trial LeftRunning(const Timestamp& now, const std::string& identity) {
+  Trial left;
+  left.name = "runner-test-0001";
+  left.experiment = "runner-test";
+  left.assignment = {{"x", "0.25"}};
+  left.status = TrialStatus::kRunning;
+  left.created_at = now;
+  left.started_at = now;
+  left.labels[kJobLabel] = identity;
+  return left;
+}
+
+TEST_F(RunnerTest, AJobLeftRunningIsAdoptedAndItsObservationsAreNotStoredTwice) {
+  Spec spec;
+  spec.max_trials = 3;
+  ExperimentRecord record = Create(spec);
+  store_.CreateTrials(std::vector<Trial>{LeftRunning(clock_.Now(), "job-42")});
+  // The crashed run stored the first of the adopted job's lines.
+  store_.AppendObservations("runner-test-0001", 0,
+                            std::vector<Observation>{{"loss", 0.75, clock_.Now()}});
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  Run(record, [this](ExperimentRunner&) {
+    Later(io_, [this] {
+      // The adopted job's output is replayed from its start: the stored line, then new ones.
+      executor_.Output("runner-test-0001", "loss=0.75\nloss=0.5\nloss=0.25\n");
+      executor_.Exit("runner-test-0001", 0);
+    });
+  });
+  ASSERT_EQ(executor_.adopted().size(), 1u);
+  EXPECT_EQ(executor_.adopted()[0].second, "job-42");
+  EXPECT_EQ(executor_.adopted()[0].first.trial, "runner-test-0001");
+  for (const auto& job : executor_.launched())
+    EXPECT_NE(job.trial, "runner-test-0001");
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].attempt, 0);
+  EXPECT_EQ(trials[0].status, TrialStatus::kSucceeded);
+  EXPECT_EQ(trials[0].objective, 0.25);
+  std::vector<double> values;
+  for (const auto& observation : Observations("runner-test-0001", "loss", 0))
+    values.push_back(observation.value);
+  EXPECT_EQ(values, (std::vector<double>{0.75, 0.5, 0.25}));
+}
+
+TEST_F(RunnerTest, AnAdoptedJobThatNeverRanRunsAgain) {
+  Spec spec;
+  spec.max_trials = 3;
+  ExperimentRecord record = Create(spec);
+  store_.CreateTrials(std::vector<Trial>{LeftRunning(clock_.Now(), "job-7")});
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  Run(record, [this](ExperimentRunner&) {
+    Later(io_, [this] {
+      executor_.TakeAway("runner-test-0001", JobResult::Kind::kNeverStarted, "never released");
+    });
+  });
+  ASSERT_EQ(executor_.adopted().size(), 1u);
+  auto trials = Trials();
+  ASSERT_EQ(trials.size(), 3u);
+  EXPECT_EQ(trials[0].status, TrialStatus::kSucceeded);
+  EXPECT_EQ(trials[0].objective, 0.25);
+  int relaunched = 0;
+  for (const auto& job : executor_.launched()) {
+    if (job.trial != "runner-test-0001") continue;
+    ++relaunched;
+    EXPECT_EQ(job.argv[1], "0.25");  // the same assignment
+  }
+  EXPECT_EQ(relaunched, 1);
+  EXPECT_EQ(trials[0].labels[kJobLabel], "fake:runner-test-0001#1");
+}
+
 TEST_F(RunnerTest, SeededRunsProposeTheSameTrials) {
   Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; }, 0,
          [](const TrialJob& job) { return static_cast<int>(XOf(job) * 5); });

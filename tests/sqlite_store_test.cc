@@ -374,9 +374,9 @@ TEST_F(SqliteStoreTest, OpenStoreTakesAPathOrASqliteLocation) {
 
 TEST_F(SqliteStoreTest, OpenStoreRejectsLocationsItDoesNotUnderstand) {
   // Other URIs must not become file names (postgresql:// ones open PostgresStore).
-  for (const std::string& location : std::vector<std::string>{
-           "mysql://tuneup@localhost:3306/tuneup", "file:///tmp/x.db", "", "sqlite:",
-           "sqlite://" + Path()}) {
+  for (const std::string& location :
+       std::vector<std::string>{"mysql://tuneup@localhost:3306/tuneup", "file:///tmp/x.db", "",
+                                "sqlite:", "sqlite://" + Path()}) {
     SCOPED_TRACE("location \"" + location + "\"");
     EXPECT_TRUE(ThrowsError([&] { OpenStore(location); }, ErrorCode::kInvalidArgument));
   }

@@ -39,6 +39,7 @@ std::string Yaml(const Manifest& m) {
   yaml += "  parallelTrialCount: " + std::to_string(m.parallel) + "\n";
   if (m.max_trials) yaml += "  maxTrialCount: " + std::to_string(*m.max_trials) + "\n";
   if (m.max_failed) yaml += "  maxFailedTrialCount: " + std::to_string(*m.max_failed) + "\n";
+  if (m.resume_policy) yaml += "  resumePolicy: " + *m.resume_policy + "\n";
   yaml += m.collector;
   yaml += "  parameters:\n" + m.parameters;
   yaml += R"(  trialTemplate:

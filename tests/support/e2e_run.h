@@ -28,6 +28,7 @@ struct Manifest {
   int parallel = 3;
   std::optional<int> max_trials = 12;
   std::optional<int> max_failed;
+  std::optional<std::string> resume_policy;
   // Items of spec.parameters and spec.trialTemplate.trialParameters.
   std::string parameters = R"(    - name: x
       parameterType: double

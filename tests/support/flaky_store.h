@@ -57,6 +57,9 @@ class FlakyStore final : public Store {
   std::vector<ExperimentRecord> ListExperiments() override {
     return Read("ListExperiments", [&] { return real_.ListExperiments(); });
   }
+  void UpdateExperimentSpec(const Experiment& experiment) override {
+    Write("UpdateExperimentSpec", [&] { real_.UpdateExperimentSpec(experiment); });
+  }
   void UpdateExperimentStatus(std::string_view name, const ExperimentStatus& status) override {
     Write("UpdateExperimentStatus", [&] { real_.UpdateExperimentStatus(name, status); });
   }

@@ -391,6 +391,31 @@ TEST_P(StoreConformanceTest, UpdateExperimentStatusRoundTripsEveryField) {
   EXPECT_EQ(Describe(store().GetExperiment("status")->status), Describe(restarted));
 }
 
+TEST_P(StoreConformanceTest, UpdateExperimentSpecReplacesOnlyTheSpec) {
+  ExperimentRecord record = Record("respec", At(10));
+  store().CreateExperiment(record);
+  ExperimentStatus done{ExperimentState::kSucceeded, experiment_reason::kMaxTrialsReached, "done",
+                        At(20), At(30)};
+  store().UpdateExperimentStatus("respec", done);
+  Experiment bigger = record.experiment;
+  bigger.spec.max_trial_count = 40;
+  store().UpdateExperimentSpec(bigger);
+  auto got = store().GetExperiment("respec");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(ExperimentToJson(got->experiment).dump(), ExperimentToJson(bigger).dump());
+  EXPECT_EQ(Describe(got->status), Describe(done));
+  EXPECT_EQ(Time(got->created_at), Time(record.created_at));
+
+  Experiment missing = record.experiment;
+  missing.metadata.name = "no-such-experiment";
+  try {
+    store().UpdateExperimentSpec(missing);
+    ADD_FAILURE() << "updated an experiment that does not exist";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+}
+
 TEST_P(StoreConformanceTest, EveryExperimentStateRoundTrips) {
   store().CreateExperiment(Record("states"));
   for (ExperimentState state : {ExperimentState::kCreated, ExperimentState::kRunning,
