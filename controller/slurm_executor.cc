@@ -374,8 +374,9 @@ void SlurmExecutor::Impl::Resolve(const std::shared_ptr<Job>& job, const std::st
     return;
   }
   result = JobResultFromFiles(job->directory, job->kill_requested);
-  const bool have_status = ReadJobStatus(job->directory).has_value();
-  const bool started = fs::exists(fs::path(job->directory) / kJobStartedFile);
+  const std::optional<JobStatus> status = ReadJobStatus(job->directory);
+  const bool have_status = status && status->ended;
+  const bool started = status.has_value();  // job.status is created when the job starts
   // The keeper may still be writing (a kill), or the shared filesystem may not show its files
   // yet: a job seen alive gets status_grace to produce them.
   if (!have_status && (started || !job->kill_requested) && job->seen_in_queue && !job->kill_now) {

@@ -415,7 +415,7 @@ TEST_F(SlurmExecutorTest, AdoptOfAJobThatRanButLeftNoStatusIsAnInfrastructureFai
   Executor();
   TrialJob job = Job({"/bin/true"}, "t4");
   // A job Slurm forgot, whose keeper started it but died before recording its end.
-  Touch(job.trial_dir + "/job.started", "12345\n");
+  Touch(job.trial_dir + "/job.status");  // created empty when the job starts
   executor_->Adopt(job, SlurmIdentity(999'998, job.trial_dir), Callbacks("t4"));
   RunLoop();
   EXPECT_EQ(captures_["t4"].result.kind, JobResult::Kind::kInfrastructureFailed)
