@@ -30,8 +30,9 @@ int CliMain(int argc, char** argv) {
                   "the store: a SQLite file (default: WORKDIR/tuneup.db) or a postgresql:// URI")
       ->envname("TUNEUP_DB");
   run->add_option("--executor", run_options.executor,
-                  "where trials run: local (processes on this machine, the default) or slurm "
-                  "(batch jobs on the Slurm cluster this machine submits to)")
+                  "where trials run: local (processes on this machine, the default), slurm "
+                  "(batch jobs on the Slurm cluster this machine submits to) or kubernetes (a "
+                  "batch/v1 Job per trial)")
       ->capture_default_str();
   SlurmOptions& slurm = run_options.slurm;
   run->add_option("--slurm-partition", slurm.partition,
@@ -69,6 +70,21 @@ int CliMain(int argc, char** argv) {
                   "the trials' output files (default 1000)")
       ->check(CLI::Range(50, 600'000))
       ->group("Slurm executor");
+  run->add_option("--kubeconfig", run_options.kubeconfig,
+                  "--executor kubernetes: the kubeconfig file (default: $KUBECONFIG, else "
+                  "~/.kube/config, else the in-cluster service account)");
+  run->add_option("--kube-context", run_options.kube_context,
+                  "--executor kubernetes: the kubeconfig context (default: current-context)");
+  run->add_option("--namespace", run_options.kube_namespace,
+                  "--executor kubernetes: the namespace of the trials' Jobs (default: the "
+                  "experiment's metadata.namespace, else default)");
+  run->add_option("--kube-priority-class-low", run_options.kube_priority_class_low,
+                  "--executor kubernetes: the PriorityClass of low-priority experiments' pods "
+                  "(\"\" = the manifest's own)")
+      ->capture_default_str();
+  run->add_option("--kube-priority-class-high", run_options.kube_priority_class_high,
+                  "--executor kubernetes: the PriorityClass of high-priority experiments' pods "
+                  "(default: the manifest's own)");
   run->add_option("--kill-grace", run_options.kill_grace_seconds,
                   "seconds between SIGTERM and SIGKILL when stopping trials")
       ->check(CLI::Range(0, 3600));

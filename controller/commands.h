@@ -29,6 +29,14 @@ struct RunOptions {
   std::optional<std::string> priority;   // low|normal|high; overrides tuneup.dev/priority
   std::optional<bool> live_progress;     // default: when stderr is a terminal
   SlurmOptions slurm;                    // --executor slurm: --slurm-partition, ...
+  // --executor kubernetes (controller/kubernetes_executor.h): the kubeconfig file, its context,
+  // the namespace of the trials' Jobs (overrides the manifest's), and the PriorityClass names for
+  // low- and high-priority experiments ("" = leave the manifest's).
+  std::string kubeconfig;
+  std::string kube_context;
+  std::string kube_namespace;
+  std::string kube_priority_class_low = "tuneup-low";
+  std::string kube_priority_class_high;
 };
 
 // `tuneup run FILE`: runs (or resumes, or reports) the experiment. Returns kExitOk when it

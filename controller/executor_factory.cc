@@ -43,8 +43,15 @@ std::unique_ptr<Executor> MakeExecutor(boost::asio::io_context& io, const Execut
       throw Error(ErrorCode::kInvalidArgument, std::string("--executor slurm: ") + e.what());
     }
   }
-  throw Error(ErrorCode::kInvalidArgument,
-              "--executor: unknown executor '" + choice.kind + "' (expected local or slurm)");
+  if (choice.kind == "kubernetes") {
+    try {
+      return std::make_unique<KubernetesExecutor>(io, choice.kubernetes);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::kInvalidArgument, std::string("--executor kubernetes: ") + e.what());
+    }
+  }
+  throw Error(ErrorCode::kInvalidArgument, "--executor: unknown executor '" + choice.kind +
+                                               "' (expected local, slurm or kubernetes)");
 }
 
 }  // namespace tuneup

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "controller/executor.h"
+#include "controller/kubernetes_executor.h"
 #include "controller/local_executor.h"
 #include "controller/slurm_options.h"
 
@@ -18,6 +19,7 @@ struct ExecutorChoice {
   std::string kind = "local";  // local | slurm | kubernetes
   LocalExecutorOptions local;
   SlurmOptions slurm;
+  KubernetesOptions kubernetes;
 };
 
 // The executor `choice` names, created on `io`. Throws Error(kInvalidArgument) naming the

@@ -229,6 +229,12 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   executor_choice.kind = options.executor;
   executor_choice.local.kill_grace = std::chrono::seconds(options.kill_grace_seconds);
   executor_choice.slurm = options.slurm;
+  executor_choice.kubernetes.config.kubeconfig = options.kubeconfig;
+  executor_choice.kubernetes.config.context = options.kube_context;
+  executor_choice.kubernetes.config.namespace_ = options.kube_namespace;
+  executor_choice.kubernetes.job.namespace_ = options.kube_namespace;
+  executor_choice.kubernetes.job.priority_class_low = options.kube_priority_class_low;
+  executor_choice.kubernetes.job.priority_class_high = options.kube_priority_class_high;
   std::unique_ptr<Executor> executor_owner;
   try {
     executor_owner = MakeExecutor(io, executor_choice);
@@ -264,6 +270,15 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
       !image.empty() && executor_choice.kind == "local") {
     progress.Note("note: the local executor ignores the container image (" + image +
                   "); trials run as processes on this machine");
+  }
+  if (executor_choice.kind == "kubernetes") {
+    const auto& spec = experiment.spec.metrics_collector_spec;
+    std::string kind = spec && spec->collector ? spec->collector->kind : katib::kCollectorStdOut;
+    if (kind != katib::kCollectorStdOut && kind != katib::kCollectorNone) {
+      progress.Note("note: metrics collector " + kind +
+                    " reads files, ports or the store from this machine; with --executor "
+                    "kubernetes only the primary container's log (StdOut) reaches tuneup");
+    }
   }
   progress.Note("Running experiment " + name + ": trials in " + (workdir / "trials").string() +
                 ", store " + db_shown);

@@ -84,8 +84,9 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   }
   void StartTrial(size_t index);
   // Renders trial `index`'s job and makes its collector; on failure fails the trial (returns
-  // null).
-  std::unique_ptr<Active> PrepareJob(size_t index, const fs::path& trial_dir, TrialJob& job);
+  // null). A new job also gets its checkpoint directory; an adopted one has it in use already.
+  std::unique_ptr<Active> PrepareJob(size_t index, const fs::path& trial_dir, TrialJob& job,
+                                     bool adopting = false);
   JobCallbacks CallbacksFor(const std::string& name);
   // Stores the identity of a trial's new job, then lets the job run.
   void OnJobCreated(const std::string& name, const std::string& identity,
@@ -473,12 +474,12 @@ void ExperimentRunner::Impl::Warn(const std::string& trial, std::string_view mes
 }
 
 std::unique_ptr<ExperimentRunner::Impl::Active> ExperimentRunner::Impl::PrepareJob(
-    size_t index, const fs::path& trial_dir, TrialJob& job) {
+    size_t index, const fs::path& trial_dir, TrialJob& job, bool adopting) {
   Trial& trial = trials_[index];
   auto active = std::make_unique<Active>();
   active->index = index;
   try {
-    PrepareCheckpointDir(trial_dir.parent_path(), trial);
+    if (!adopting) PrepareCheckpointDir(trial_dir.parent_path(), trial);
     RenderRequest request{&experiment_,          trial.name,
                           &trial.assignment,     trial_dir.string(),
                           options_.manifest_dir, CheckpointDir(trial_dir).string()};
@@ -576,7 +577,7 @@ void ExperimentRunner::Impl::AdoptTrial(size_t index) {
   const std::string identity = trial.labels.at(kJobLabel);
   const fs::path trial_dir = fs::path(options_.workdir) / "trials" / trial.name;
   TrialJob job;
-  std::unique_ptr<Active> active = PrepareJob(index, trial_dir, job);
+  std::unique_ptr<Active> active = PrepareJob(index, trial_dir, job, /*adopting=*/true);
   if (!active) return;
   if (CollectorRereadsFromStart(experiment_)) {
     // The new collector finds every observation again: those stored before the restart are

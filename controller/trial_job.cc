@@ -201,6 +201,7 @@ TrialJob RenderTrialJob(const RenderRequest& request) {
       rendered != nullptr && rendered->contains("resources")) {
     job.resources = rendered->at("resources");
   }
+  job.primary_container = t.primary_container_name;
 
   job.env = TuneupEnv(request);
   FillFromContainer(*container, parameters, request, job);

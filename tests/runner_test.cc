@@ -500,7 +500,12 @@ TEST_F(RunnerTest, AJobLeftRunningIsAdoptedAndItsObservationsAreNotStoredTwice) 
   Spec spec;
   spec.max_trials = 3;
   ExperimentRecord record = Create(spec);
-  store_.CreateTrials(std::vector<Trial>{LeftRunning(clock_.Now(), "job-42")});
+  // A promotion: its job works in a checkpoint directory that adoption must leave alone.
+  Trial left = LeftRunning(clock_.Now(), "job-42");
+  left.labels[kResumeFromLabel] = "runner-test-0002";
+  store_.CreateTrials(std::vector<Trial>{left});
+  std::filesystem::create_directories(dir_.Join("trials/runner-test-0001/checkpoint"));
+  dir_.WriteFile("trials/runner-test-0001/checkpoint/step", "41");
   // The crashed run stored the first of the adopted job's lines.
   store_.AppendObservations("runner-test-0001", 0,
                             std::vector<Observation>{{"loss", 0.75, clock_.Now()}});
@@ -526,6 +531,7 @@ TEST_F(RunnerTest, AJobLeftRunningIsAdoptedAndItsObservationsAreNotStoredTwice) 
   for (const auto& observation : Observations("runner-test-0001", "loss", 0))
     values.push_back(observation.value);
   EXPECT_EQ(values, (std::vector<double>{0.75, 0.5, 0.25}));
+  EXPECT_EQ(testing::ReadFile(dir_.Join("trials/runner-test-0001/checkpoint/step")), "41");
 }
 
 TEST_F(RunnerTest, AnAdoptedJobThatNeverRanRunsAgain) {
