@@ -22,7 +22,46 @@ std::optional<int> ParseCount(const std::string& text, int max) {
   return value;
 }
 
+bool AllDigits(std::string_view text) {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// "a:b:c" with one to `max` parts, each all digits.
+bool DigitGroups(std::string_view text, size_t max) {
+  size_t parts = 0;
+  for (;;) {
+    size_t colon = text.find(':');
+    if (!AllDigits(text.substr(0, colon))) return false;
+    if (++parts > max) return false;
+    if (colon == std::string_view::npos) return true;
+    text.remove_prefix(colon + 1);
+  }
+}
+
 }  // namespace
+
+bool IsSlurmTimeLimit(std::string_view text) {
+  if (text == "infinite" || text == "unlimited" || text == "INFINITE" || text == "UNLIMITED")
+    return true;
+  size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return DigitGroups(text, 3);
+  return AllDigits(text.substr(0, dash)) && DigitGroups(text.substr(dash + 1), 3);
+}
+
+bool IsSlurmName(std::string_view text, bool list) {
+  if (text.empty() || text.front() == ',' || text.back() == ',') return false;
+  char previous = 0;
+  for (char c : text) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-' || (list && c == ',' && previous != ',');
+    if (!ok) return false;
+    previous = c;
+  }
+  return true;
+}
 
 std::optional<Priority> ParsePriority(std::string_view text) {
   if (text == "low") return Priority::kLow;
@@ -61,10 +100,35 @@ TuneupSettings ReadTuneupSettings(const Experiment& experiment, FieldErrors& err
         errors.push_back(
             {AnnotationPath(key), "must be one of low, normal, high, got \"" + value + "\""});
       }
+    } else if (key == kSlurmPartitionAnnotation || key == kSlurmQosAnnotation ||
+               key == kSlurmAccountAnnotation) {
+      const bool partition = key == kSlurmPartitionAnnotation;
+      if (IsSlurmName(value, /*list=*/partition)) {
+        (partition                    ? settings.slurm.partition
+         : key == kSlurmQosAnnotation ? settings.slurm.qos
+                                      : settings.slurm.account) = value;
+      } else {
+        errors.push_back(
+            {AnnotationPath(key),
+             std::string("must be ") +
+                 (partition ? "one or more comma-separated partition names" : "a name") +
+                 " of letters, digits, '.', '_' and '-', got \"" + value + "\""});
+      }
+    } else if (key == kSlurmTimeAnnotation) {
+      if (IsSlurmTimeLimit(value)) {
+        settings.slurm.time = value;
+      } else {
+        errors.push_back({AnnotationPath(key),
+                          "must be a Slurm time limit (minutes, M:S, H:M:S, D-H, D-H:M or "
+                          "D-H:M:S), got \"" +
+                              value + "\""});
+      }
     } else {
-      errors.push_back({AnnotationPath(key), std::string("unknown tuneup annotation (known: ") +
-                                                 kInfrastructureRetriesAnnotation + ", " +
-                                                 kPriorityAnnotation + ")"});
+      errors.push_back({AnnotationPath(key),
+                        std::string("unknown tuneup annotation (known: ") +
+                            kInfrastructureRetriesAnnotation + ", " + kPriorityAnnotation + ", " +
+                            kSlurmPartitionAnnotation + ", " + kSlurmQosAnnotation + ", " +
+                            kSlurmAccountAnnotation + ", " + kSlurmTimeAnnotation + ")"});
     }
   }
   return settings;

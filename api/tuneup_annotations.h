@@ -7,12 +7,19 @@
 //   tuneup.dev/priority: low|normal|high (default normal)   how the experiment's trials compete
 //       with other work: low runs them as background work (locally SCHED_IDLE and nice 19) that
 //       yields to other work when told to; `tuneup run --priority` overrides it.
+//   tuneup.dev/slurm-partition: "gpu"       where the Slurm executor submits the trials
+//   tuneup.dev/slurm-qos: "tuning"          (sbatch --partition, --qos, --account, --time); each
+//   tuneup.dev/slurm-account: "ml-team"     overrides `tuneup run --slurm-...` and the priority
+//   tuneup.dev/slurm-time: "1:30:00"        mapping. A time is minutes, M:S, H:M:S, D-H, D-H:M or
+//       D-H:M:S; a partition may be a comma-separated list; names are letters, digits, . _ -.
+//       Other executors ignore them.
 //
 // Annotations under tuneup.dev/ that tuneup does not know are errors (a typo would otherwise be
 // ignored silently); other annotations are left alone.
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "api/experiment.h"
@@ -22,16 +29,38 @@ namespace tuneup {
 
 inline constexpr const char* kInfrastructureRetriesAnnotation = "tuneup.dev/infrastructure-retries";
 inline constexpr const char* kPriorityAnnotation = "tuneup.dev/priority";
+inline constexpr const char* kSlurmPartitionAnnotation = "tuneup.dev/slurm-partition";
+inline constexpr const char* kSlurmQosAnnotation = "tuneup.dev/slurm-qos";
+inline constexpr const char* kSlurmAccountAnnotation = "tuneup.dev/slurm-account";
+inline constexpr const char* kSlurmTimeAnnotation = "tuneup.dev/slurm-time";
 
 enum class Priority { kLow, kNormal, kHigh };
 // "low", "normal", "high"; nullopt for anything else.
 std::optional<Priority> ParsePriority(std::string_view text);
 std::string_view PriorityName(Priority priority);
 
+// Where an experiment's trials go on Slurm; empty: not said (the executor's defaults apply).
+struct SlurmSettings {
+  std::string partition;
+  std::string qos;
+  std::string account;
+  std::string time;
+  bool operator==(const SlurmSettings&) const = default;
+};
+
 struct TuneupSettings {
   int infrastructure_retries = 3;
   Priority priority = Priority::kNormal;
+  SlurmSettings slurm;
 };
+
+// Whether `text` is a time limit sbatch --time accepts: minutes, M:S, H:M:S, D-H, D-H:M,
+// D-H:M:S (digits only), or "infinite"/"unlimited".
+bool IsSlurmTimeLimit(std::string_view text);
+
+// Whether `text` is a Slurm partition, QOS or account name tuneup passes on: letters, digits and
+// . _ - (and, when `list` is true, commas between names).
+bool IsSlurmName(std::string_view text, bool list = false);
 
 // The settings `experiment` asks for; defaults for what it does not say. Problems are added to
 // `errors` (path metadata.annotations[KEY]) and leave the default in place.

@@ -30,9 +30,46 @@ int CliMain(int argc, char** argv) {
                   "the store: a SQLite file (default: WORKDIR/tuneup.db) or a postgresql:// URI")
       ->envname("TUNEUP_DB");
   run->add_option("--executor", run_options.executor,
-                  "where trials run: local (processes on this machine, the default) or "
-                  "kubernetes (a batch/v1 Job per trial)")
+                  "where trials run: local (processes on this machine, the default), slurm "
+                  "(batch jobs on the Slurm cluster this machine submits to) or kubernetes (a "
+                  "batch/v1 Job per trial)")
       ->capture_default_str();
+  SlurmOptions& slurm = run_options.slurm;
+  run->add_option("--slurm-partition", slurm.partition,
+                  "Slurm: partition(s) for the trials (default: the cluster's default; the "
+                  "tuneup.dev/slurm-partition annotation overrides)")
+      ->group("Slurm executor");
+  run->add_option("--slurm-qos", slurm.qos, "Slurm: QOS for the trials (tuneup.dev/slurm-qos)")
+      ->group("Slurm executor");
+  run->add_option("--slurm-account", slurm.account,
+                  "Slurm: account charged for the trials (tuneup.dev/slurm-account)")
+      ->group("Slurm executor");
+  run->add_option("--slurm-time", slurm.time,
+                  "Slurm: time limit per trial, e.g. 30, 1:30:00, 2-00:00:00 "
+                  "(tuneup.dev/slurm-time)")
+      ->group("Slurm executor");
+  run->add_option("--slurm-low-partition", slurm.low_partition,
+                  "Slurm: partition for low-priority experiments (default: --slurm-partition)")
+      ->group("Slurm executor");
+  run->add_option("--slurm-low-qos", slurm.low_qos,
+                  "Slurm: QOS for low-priority experiments (default: --slurm-qos)")
+      ->group("Slurm executor");
+  run->add_option("--slurm-low-nice", slurm.low_nice,
+                  "Slurm: --nice of low-priority trials (default 10000)")
+      ->check(CLI::Range(0, 2'000'000'000))
+      ->group("Slurm executor");
+  run->add_option("--slurm-high-partition", slurm.high_partition,
+                  "Slurm: partition for high-priority experiments (default: --slurm-partition)")
+      ->group("Slurm executor");
+  run->add_option("--slurm-high-qos", slurm.high_qos,
+                  "Slurm: QOS for high-priority experiments (default: --slurm-qos)")
+      ->group("Slurm executor");
+  int slurm_poll_ms = static_cast<int>(slurm.poll_interval.count());
+  run->add_option("--slurm-poll-ms", slurm_poll_ms,
+                  "Slurm: milliseconds between two squeue calls (one for all trials) and reads of "
+                  "the trials' output files (default 1000)")
+      ->check(CLI::Range(50, 600'000))
+      ->group("Slurm executor");
   run->add_option("--kubeconfig", run_options.kubeconfig,
                   "--executor kubernetes: the kubeconfig file (default: $KUBECONFIG, else "
                   "~/.kube/config, else the in-cluster service account)");
@@ -99,7 +136,10 @@ int CliMain(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   if (validate->parsed()) return ValidateCommand(validate_files, std::cout, std::cerr);
-  if (run->parsed()) return RunCommand(run_options, std::cout, std::cerr);
+  if (run->parsed()) {
+    run_options.slurm.poll_interval = std::chrono::milliseconds(slurm_poll_ms);
+    return RunCommand(run_options, std::cout, std::cerr);
+  }
   if (report->parsed()) return ReportCommand(report_options, std::cout, std::cerr);
   return kExitUsage;
 }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "controller/slurm_options.h"
+
 namespace tuneup {
 
 // `tuneup validate FILE...`: checks every Experiment in every file. Prints a one-line summary
@@ -26,6 +28,7 @@ struct RunOptions {
   int db_outage_limit = 3600;            // seconds of database outage before the run gives up
   std::optional<std::string> priority;   // low|normal|high; overrides tuneup.dev/priority
   std::optional<bool> live_progress;     // default: when stderr is a terminal
+  SlurmOptions slurm;                    // --executor slurm: --slurm-partition, ...
   // --executor kubernetes (controller/kubernetes_executor.h): the kubeconfig file, its context,
   // the namespace of the trials' Jobs (overrides the manifest's), and the PriorityClass names for
   // low- and high-priority experiments ("" = leave the manifest's).

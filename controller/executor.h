@@ -37,12 +37,18 @@ struct TrialJob {
   std::string image;
   // The whole rendered trialSpec, for executors that submit it as is (Kubernetes).
   Json rendered_spec;
+  // The primary container's `resources` (requests, limits) as rendered; null when it has none.
+  // Executors that reserve resources per job read it (Slurm: CPUs, memory, GPUs).
+  Json resources;
   // The name of the primary container in rendered_spec (trialTemplate.primaryContainerName;
   // "" = the first container), whose output is the job's output.
   std::string primary_container;
   // How the job competes with other work (api/tuneup_annotations.h): each executor maps it to
   // what its platform has (locally: low = SCHED_IDLE and nice 19).
   Priority priority = Priority::kNormal;
+  // The experiment's tuneup.dev/slurm-* settings (api/tuneup_annotations.h), for the Slurm
+  // executor; other executors ignore them.
+  SlurmSettings slurm;
 };
 
 enum class OutputStream { kStdout, kStderr };

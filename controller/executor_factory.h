@@ -7,6 +7,7 @@
 #include "controller/executor.h"
 #include "controller/kubernetes_executor.h"
 #include "controller/local_executor.h"
+#include "controller/slurm_options.h"
 
 namespace boost::asio {
 class io_context;
@@ -17,6 +18,7 @@ namespace tuneup {
 struct ExecutorChoice {
   std::string kind = "local";  // local | slurm | kubernetes
   LocalExecutorOptions local;
+  SlurmOptions slurm;
   KubernetesOptions kubernetes;
 };
 

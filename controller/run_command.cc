@@ -228,6 +228,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   ExecutorChoice executor_choice;
   executor_choice.kind = options.executor;
   executor_choice.local.kill_grace = std::chrono::seconds(options.kill_grace_seconds);
+  executor_choice.slurm = options.slurm;
   executor_choice.kubernetes.config.kubeconfig = options.kubeconfig;
   executor_choice.kubernetes.config.context = options.kube_context;
   executor_choice.kubernetes.config.namespace_ = options.kube_namespace;

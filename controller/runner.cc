@@ -490,6 +490,7 @@ std::unique_ptr<ExperimentRunner::Impl::Active> ExperimentRunner::Impl::PrepareJ
     request.max_observations = options_.collector.max_observations;
     job = RenderTrialJob(request);
     job.priority = settings_.priority;
+    job.slurm = settings_.slurm;
     job.attempt = trial.attempt;
     active->collector = TrialCollector::Make(CollectorContextFor(request, trial.attempt));
     active->collector->Prepare(job);

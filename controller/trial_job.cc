@@ -197,6 +197,10 @@ TrialJob RenderTrialJob(const RenderRequest& request) {
     Fail("no container named \"" + t.primary_container_name + "\" in the trialSpec");
   }
   job.image = container->value("image", "");
+  if (const Json* rendered = FindJobContainer(job.rendered_spec, t.primary_container_name);
+      rendered != nullptr && rendered->contains("resources")) {
+    job.resources = rendered->at("resources");
+  }
   job.primary_container = t.primary_container_name;
 
   job.env = TuneupEnv(request);
@@ -212,6 +216,7 @@ TrialJob RenderCustomCollectorJob(const RenderRequest& request, const Json& cont
   job.trial_dir = (std::filesystem::path(request.trial_dir) / "custom-collector").string();
   job.image = container.value("image", "");
   job.rendered_spec = container;
+  if (container.contains("resources")) job.resources = container.at("resources");
   job.env = TuneupEnv(request);
   FillFromContainer(container, Values{}, request, job);
   if (job.argv.empty()) {

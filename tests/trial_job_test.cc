@@ -273,5 +273,27 @@ TEST(TrialJobTest, OnlyThePrimaryContainerRuns) {
   EXPECT_EQ(job.image, "y");
 }
 
+TEST(TrialJobTest, ResourcesAreThePrimaryContainersWithParametersSubstituted) {
+  Experiment experiment = Load(R"y(              - name: sidecar
+                image: x
+                command: ["sidecar"]
+                resources: {limits: {cpu: "8"}}
+              - name: main
+                image: y
+                command: ["main", "${trialParameters.learningRate}", "${trialParameters.optimizer}"]
+                resources:
+                  requests: {memory: 1Gi}
+                  limits: {cpu: "${trialParameters.learningRate}"}
+)y");
+  TrialJob job = Render(experiment, {{"lr", "2"}, {"opt", "sgd"}});
+  EXPECT_EQ(job.resources,
+            Json::parse(R"({"requests": {"memory": "1Gi"}, "limits": {"cpu": "2"}})"));
+  Experiment without = Load(R"y(              - name: main
+                image: y
+                command: ["main", "${trialParameters.learningRate}", "${trialParameters.optimizer}"]
+)y");
+  EXPECT_TRUE(Render(without, {{"lr", "2"}, {"opt", "sgd"}}).resources.is_null());
+}
+
 }  // namespace
 }  // namespace tuneup
