@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@ namespace {
 
 volatile sig_atomic_t g_program = 0;  // the program's pid (= its process group) once started
 volatile sig_atomic_t g_terminate = 0;
+volatile sig_atomic_t g_kill_now = 0;
 
 void OnTerminate(int) {
   g_terminate = 1;
@@ -30,6 +32,7 @@ void OnTerminate(int) {
 
 void OnKillNow(int) {
   g_terminate = 1;
+  g_kill_now = 1;
   if (g_program > 0) ::kill(-g_program, SIGKILL);
 }
 
@@ -87,43 +90,57 @@ bool WaitForRelease(int fd) {
   return !g_terminate;
 }
 
-[[noreturn]] void ExecProgram(const tuneup::JobSpec& spec, int out, int err, int error_pipe) {
-  ::setpgid(0, 0);
+// Starts the program with posix_spawn (vfork underneath: no copy of the keeper's memory, which
+// may be a copy of a large tuneup) in a process group of its own, stdin from /dev/null, stdout
+// and stderr to `out` and `err`, in the working directory, signals as by default. Returns the
+// program's pid, or -1 with `error` set to the errno of the failure (exec failures included).
+pid_t StartProgram(const tuneup::JobSpec& spec, int out, int err, int& error) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out, 1);
+  posix_spawn_file_actions_adddup2(&actions, err, 2);
+  posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
   sigset_t none;
   sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int signal = 1; signal < NSIG; ++signal)
-    ::signal(signal, SIG_DFL);  // undo the keeper's handlers and ignores
-  int in = ::open("/dev/null", O_RDONLY);
-  if (in >= 0) ::dup2(in, 0);
-  ::dup2(out, 1);
-  ::dup2(err, 2);
-  int failure = 0;
-  if (::chdir(spec.working_dir.c_str()) != 0) failure = errno;
-  if (failure == 0) {
-    if (spec.background) {
-      sched_param idle{};
-      ::sched_setscheduler(0, SCHED_IDLE, &idle);
-      ::setpriority(PRIO_PROCESS, 0, 19);
-    } else if (spec.nice > 0) {
-      errno = 0;
-      int own = ::getpriority(PRIO_PROCESS, 0);
-      if (errno == 0) ::setpriority(PRIO_PROCESS, 0, own + spec.nice > 19 ? 19 : own + spec.nice);
+  sigset_t all;
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);  // undo the keeper's handlers and ignores
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> argv;
+  for (const auto& arg : spec.argv)
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& entry : spec.env)
+    envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  error = ::posix_spawn(&pid, spec.executable.c_str(), &actions, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (error != 0) return -1;
+  // Set just after the spawn (posix_spawn cannot: glibc refuses SCHED_IDLE in its attributes), so
+  // everything the program starts from then on inherits them. Lowering a priority needs no
+  // privilege.
+  if (spec.background) {
+    sched_param idle{};
+    ::sched_setscheduler(pid, SCHED_IDLE, &idle);
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(pid), 19);
+  } else if (spec.nice > 0) {
+    errno = 0;
+    int own = ::getpriority(PRIO_PROCESS, 0);
+    if (errno == 0) {
+      ::setpriority(PRIO_PROCESS, static_cast<id_t>(pid),
+                    own + spec.nice > 19 ? 19 : own + spec.nice);
     }
-    std::vector<char*> argv;
-    for (const auto& arg : spec.argv)
-      argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (const auto& entry : spec.env)
-      envp.push_back(const_cast<char*>(entry.c_str()));
-    envp.push_back(nullptr);
-    ::execve(spec.executable.c_str(), argv.data(), envp.data());
-    failure = errno;
   }
-  ssize_t ignored = ::write(error_pipe, &failure, sizeof failure);
-  (void)ignored;
-  ::_exit(127);
+  return pid;
 }
 
 }  // namespace
@@ -164,8 +181,7 @@ int RunJobKeeper(const JobSpec& spec, int go_fd) {
   };
   int out = open_output(kJobStdoutFile);
   int err = open_output(kJobStderrFile);
-  int error_pipe[2];
-  if (out < 0 || err < 0 || ::pipe2(error_pipe, O_CLOEXEC) != 0) {
+  if (out < 0 || err < 0) {
     status.exit_code = 127;
     status.error =
         "cannot create the output files in " + spec.directory + ": " + std::strerror(errno);
@@ -173,37 +189,29 @@ int RunJobKeeper(const JobSpec& spec, int go_fd) {
     return Finish(spec.directory, status, 127);
   }
   status.started_at = Now();
-  pid_t program = ::fork();
+  int spawn_error = 0;
+  pid_t program = StartProgram(spec, out, err, spawn_error);
+  ::close(out);
+  ::close(err);
   if (program < 0) {
     status.exit_code = 127;
-    status.error = std::string("fork: ") + std::strerror(errno);
+    status.error = "cannot execute " + spec.executable + ": " + std::strerror(spawn_error);
     status.ended_at = Now();
     return Finish(spec.directory, status, 127);
   }
-  if (program == 0) ExecProgram(spec, out, err, error_pipe[1]);
-  ::setpgid(program, program);  // also here, so that signals sent from now on reach the group
   g_program = program;
-  if (g_terminate) ::kill(-program, SIGTERM);
-  ::close(error_pipe[1]);
-  ::close(out);
-  ::close(err);
-  int exec_failure = 0;
-  ssize_t n;
-  do {
-    n = ::read(error_pipe[0], &exec_failure, sizeof exec_failure);
-  } while (n < 0 && errno == EINTR);
-  ::close(error_pipe[0]);
+  // A signal that came while the program was being started had no group to go to yet.
+  if (g_kill_now) {
+    ::kill(-program, SIGKILL);
+  } else if (g_terminate) {
+    ::kill(-program, SIGTERM);
+  }
 
   int wait_status = 0;
   while (::waitpid(program, &wait_status, 0) < 0 && errno == EINTR) {
   }
   ::kill(-program, SIGKILL);  // whatever the program left behind in its group
   status.ended_at = Now();
-  if (n == static_cast<ssize_t>(sizeof exec_failure)) {
-    status.exit_code = 127;
-    status.error = "cannot execute " + spec.executable + ": " + std::strerror(exec_failure);
-    return Finish(spec.directory, status, 127);
-  }
   int code = 0;
   if (WIFSIGNALED(wait_status)) {
     status.signal = WTERMSIG(wait_status);

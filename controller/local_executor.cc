@@ -186,10 +186,11 @@ struct LocalExecutor::Job {
 
 struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
   Impl(asio::io_context& io_context, LocalExecutorOptions opts)
-      : io(io_context), options(std::move(opts)) {}
+      : io(io_context), options(std::move(opts)), watch(io_context) {}
 
   asio::io_context& io;
   LocalExecutorOptions options;
+  OutputTailWatch watch;  // the change notifications of the jobs' output, kept between jobs
   std::map<std::string, std::shared_ptr<Job>, std::less<>> jobs;
 
   void ReportEnd(JobCallbacks callbacks, JobResult result) {

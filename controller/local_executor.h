@@ -32,8 +32,9 @@ namespace tuneup {
 struct LocalExecutorOptions {
   // SIGTERM -> SIGKILL delay when a job is stopped.
   std::chrono::milliseconds kill_grace{10'000};
-  // How often running jobs' output files are read.
-  std::chrono::milliseconds output_poll{50};
+  // How often running jobs' output files are read in any case (inotify wakes the reader as soon
+  // as they grow; this is for when it cannot, see controller/output_tail.h).
+  std::chrono::milliseconds output_poll{100};
   // Added to tuneup's own niceness for the jobs (0: the same priority as tuneup).
   int nice = 0;
   // The tuneup-job binary; empty: FindJobKeeper() (controller/job_launch.h).

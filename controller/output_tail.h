@@ -2,9 +2,11 @@
 //
 // Jobs run under tuneup-job write stdout.log and stderr.log in their directory instead of pipes,
 // so that their output survives the controller. OutputTail reads whatever was appended since the
-// last look, every `interval` and on demand, and hands it to on_output: from the beginning of the
-// files, so an adopted job's output is replayed in full. Files that do not exist yet (a job still
-// queued) are looked for again at every tick.
+// last look — when inotify says the directory changed, every `interval` in any case (inotify can
+// be unavailable, and is blind to writes from other machines on a network filesystem), and on
+// demand — and hands it to on_output: from the beginning of the files, so an adopted job's output
+// is replayed in full. Files that do not exist yet (a job still queued) are looked for again each
+// time.
 #pragma once
 
 #include <chrono>
@@ -20,6 +22,17 @@ class io_context;
 }
 
 namespace tuneup {
+
+// Keeps the change notifications that the tails on `io` share alive between tails (setting them
+// up again costs milliseconds when the last tail of the moment ends): an executor holds one for
+// as long as it lives.
+class OutputTailWatch {
+ public:
+  explicit OutputTailWatch(boost::asio::io_context& io);
+
+ private:
+  std::shared_ptr<void> watcher_;
+};
 
 class OutputTail {
  public:

@@ -42,7 +42,16 @@ stop() {
     if [ -f "$munge/munged.pid" ]; then kill "$(cat "$munge/munged.pid")" 2>/dev/null || true; fi
     rm -rf "$munge"
   fi
-  rm -rf "$dir"
+  # A daemon still shutting down may create a file while the tree is being removed: try again.
+  i=0
+  until rm -rf "$dir" 2>/dev/null; do
+    i=$((i + 1))
+    if [ $i -ge 20 ]; then
+      echo "slurm.sh: cannot remove $dir" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
 }
 
 case "$action" in
