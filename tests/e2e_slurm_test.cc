@@ -4,6 +4,8 @@
 // trials a high-priority job preempts, which still completes with every trial Succeeded.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -121,6 +123,36 @@ TEST_F(E2eSlurmTest, PreemptedLowPriorityTrialsRunAgainAndTheExperimentCompletes
     }
   }
   EXPECT_EQ(rerun, 2) << "both running trials were preempted and ran again as a later attempt";
+}
+
+// Crash safety on Slurm: tuneup SIGKILLed at random moments in five runs. Each trial's job id is
+// stored before `scontrol release` lets it run, so the next tuneup follows (or collects) every job
+// and no trial runs twice, by the trial program's own log.
+TEST_F(E2eSlurmTest, KilledAtRandomMomentsInFiveRunsNoTrialRunsTwice) {
+  constexpr int kTrials = 6;
+  Manifest manifest;
+  manifest.max_trials = kTrials;
+  manifest.parallel = 2;
+  WriteManifest(manifest);
+  WriteTrial(testing::LoggingTrialScript(3));
+  for (unsigned seed : {5u, 13u, 21u, 34u, 55u}) {
+    SCOPED_TRACE(seed);
+    fs::remove_all(workdir());
+    fs::remove(dir_.Join("trials.log"));
+    int kills = 0;
+    ProcessResult result = RunKilledAtRandom(
+        {"--executor", "slurm", "--slurm-poll-ms", "200", "--file-poll-ms", "100"}, seed, 4, kills);
+    ASSERT_EQ(result.exit_code, 0) << result.Describe();
+    EXPECT_GT(kills, 0);
+    EXPECT_TRUE(Contains(result.out, "6 trials: 6 Succeeded")) << result.out;
+    auto runs = testing::ReadTrialRuns(ReadFile(dir_.Join("trials.log")));
+    EXPECT_EQ(runs.size(), static_cast<size_t>(kTrials));
+    for (const auto& [trial, count] : runs) {
+      EXPECT_EQ(count.starts, 1) << trial;
+      EXPECT_EQ(count.ends, 1) << trial;
+    }
+    std::cout << "seed " << seed << ": tuneup was killed " << kills << " times\n";
+  }
 }
 
 }  // namespace
