@@ -12,8 +12,6 @@
 
 #include "common/error.h"
 
-extern char** environ;
-
 namespace tuneup {
 
 namespace fs = std::filesystem;

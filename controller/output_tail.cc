@@ -119,7 +119,7 @@ class DirectoryWatcher : public std::enable_shared_from_this<DirectoryWatcher> {
   }
 
   asio::posix::stream_descriptor descriptor_;
-  alignas(inotify_event) std::array<char, 16 * 1024> buffer_{};
+  alignas(inotify_event) std::array<char, size_t{16} * 1024> buffer_{};
   std::map<int, std::map<int, Callback>> watches_;  // inotify wd -> id -> callback
   std::map<int, int> ids_;                          // id -> inotify wd
   int next_id_ = 0;
