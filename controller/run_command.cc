@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <ostream>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -39,10 +40,15 @@ class ExperimentLock {
       error = "cannot open lock file " + path + ": " + std::strerror(errno);
       return std::nullopt;
     }
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      error = "another tuneup process is running this experiment (lock " + path + " is held)";
-      ::close(fd);
-      return std::nullopt;
+    // A tuneup that was just killed can leave the lock held for a moment more: a child it was
+    // starting holds a copy of the descriptor until its exec closes it. Wait that out.
+    for (int attempt = 0; ::flock(fd, LOCK_EX | LOCK_NB) != 0; ++attempt) {
+      if (attempt == 100) {
+        error = "another tuneup process is running this experiment (lock " + path + " is held)";
+        ::close(fd);
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return ExperimentLock(fd);
   }

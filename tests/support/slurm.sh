@@ -39,15 +39,24 @@ stop() {
   fi
   if [ -f "$dir/munge-dir" ]; then
     munge=$(cat "$dir/munge-dir")
-    if [ -f "$munge/munged.pid" ]; then kill "$(cat "$munge/munged.pid")" 2>/dev/null || true; fi
-    rm -rf "$munge"
+    if [ -f "$munge/munged.pid" ]; then
+      pid=$(cat "$munge/munged.pid")
+      kill "$pid" 2>/dev/null || true
+      i=0
+      while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    fi
+    remove "$munge"
   fi
-  # A daemon still shutting down may create a file while the tree is being removed: try again.
+  remove "$dir"
+}
+
+# rm -rf, again while a daemon still shutting down creates files in the tree.
+remove() {
   i=0
-  until rm -rf "$dir" 2>/dev/null; do
+  until rm -rf "$1" 2>/dev/null; do
     i=$((i + 1))
     if [ $i -ge 20 ]; then
-      echo "slurm.sh: cannot remove $dir" >&2
+      echo "slurm.sh: cannot remove $1" >&2
       return 1
     fi
     sleep 0.1
