@@ -22,6 +22,12 @@ std::optional<int> ParseCount(const std::string& text, int max) {
   return value;
 }
 
+std::optional<bool> ParseFlag(const std::string& text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return std::nullopt;
+}
+
 bool AllDigits(std::string_view text) {
   if (text.empty()) return false;
   for (char c : text)
@@ -123,12 +129,39 @@ TuneupSettings ReadTuneupSettings(const Experiment& experiment, FieldErrors& err
                           "D-H:M:S), got \"" +
                               value + "\""});
       }
+    } else if (key == kCvFoldsAnnotation || key == kCvRepeatsAnnotation) {
+      const bool folds = key == kCvFoldsAnnotation;
+      std::optional<int> count = ParseCount(value, 100);
+      if (count && *count >= (folds ? 2 : 1)) {
+        (folds ? settings.cv.folds : settings.cv.repeats) = *count;
+      } else {
+        errors.push_back({AnnotationPath(key), std::string("must be a whole number from ") +
+                                                   (folds ? "2" : "1") + " to 100, got \"" + value +
+                                                   "\""});
+      }
+    } else if (key == kCvRaceAnnotation || key == kCvFinalAnnotation) {
+      if (auto flag = ParseFlag(value)) {
+        (key == kCvRaceAnnotation ? settings.cv.race : settings.cv.final_evaluation) = *flag;
+      } else {
+        errors.push_back(
+            {AnnotationPath(key), "must be \"true\" or \"false\", got \"" + value + "\""});
+      }
     } else {
-      errors.push_back({AnnotationPath(key),
-                        std::string("unknown tuneup annotation (known: ") +
-                            kInfrastructureRetriesAnnotation + ", " + kPriorityAnnotation + ", " +
-                            kSlurmPartitionAnnotation + ", " + kSlurmQosAnnotation + ", " +
-                            kSlurmAccountAnnotation + ", " + kSlurmTimeAnnotation + ")"});
+      errors.push_back(
+          {AnnotationPath(key), std::string("unknown tuneup annotation (known: ") +
+                                    kInfrastructureRetriesAnnotation + ", " + kPriorityAnnotation +
+                                    ", " + kSlurmPartitionAnnotation + ", " + kSlurmQosAnnotation +
+                                    ", " + kSlurmAccountAnnotation + ", " + kSlurmTimeAnnotation +
+                                    ", " + kCvFoldsAnnotation + ", " + kCvRepeatsAnnotation + ", " +
+                                    kCvRaceAnnotation + ", " + kCvFinalAnnotation + ")"});
+    }
+  }
+  if (settings.cv.folds == 0) {
+    for (const char* key : {kCvRepeatsAnnotation, kCvRaceAnnotation, kCvFinalAnnotation}) {
+      if (experiment.metadata.annotations.count(key)) {
+        errors.push_back({AnnotationPath(key), std::string("needs ") + kCvFoldsAnnotation +
+                                                   " (the number of folds, 2 or more)"});
+      }
     }
   }
   return settings;

@@ -13,6 +13,11 @@
 //   tuneup.dev/slurm-time: "1:30:00"        mapping. A time is minutes, M:S, H:M:S, D-H, D-H:M or
 //       D-H:M:S; a partition may be a comma-separated list; names are letters, digits, . _ -.
 //       Other executors ignore them.
+//   tuneup.dev/cv-folds: "5"    cross-validation: each trial runs as k fold jobs (2..100) and
+//   tuneup.dev/cv-repeats: "1"  is judged by their mean; repeated k-fold (1..100, default 1);
+//   tuneup.dev/cv-race: "false"  stop a trial's remaining folds once it cannot win (true/false);
+//   tuneup.dev/cv-final: "false" run the best configuration once more on all data (true/false).
+//       The last three need cv-folds.
 //
 // Annotations under tuneup.dev/ that tuneup does not know are errors (a typo would otherwise be
 // ignored silently); other annotations are left alone.
@@ -33,6 +38,10 @@ inline constexpr const char* kSlurmPartitionAnnotation = "tuneup.dev/slurm-parti
 inline constexpr const char* kSlurmQosAnnotation = "tuneup.dev/slurm-qos";
 inline constexpr const char* kSlurmAccountAnnotation = "tuneup.dev/slurm-account";
 inline constexpr const char* kSlurmTimeAnnotation = "tuneup.dev/slurm-time";
+inline constexpr const char* kCvFoldsAnnotation = "tuneup.dev/cv-folds";
+inline constexpr const char* kCvRepeatsAnnotation = "tuneup.dev/cv-repeats";
+inline constexpr const char* kCvRaceAnnotation = "tuneup.dev/cv-race";
+inline constexpr const char* kCvFinalAnnotation = "tuneup.dev/cv-final";
 
 enum class Priority { kLow, kNormal, kHigh };
 // "low", "normal", "high"; nullopt for anything else.
@@ -48,10 +57,20 @@ struct SlurmSettings {
   bool operator==(const SlurmSettings&) const = default;
 };
 
+// Cross-validation (folds == 0: the experiment is not a cross-validation run).
+struct CvSettings {
+  int folds = 0;
+  int repeats = 1;
+  bool race = false;
+  bool final_evaluation = false;
+  bool operator==(const CvSettings&) const = default;
+};
+
 struct TuneupSettings {
   int infrastructure_retries = 3;
   Priority priority = Priority::kNormal;
   SlurmSettings slurm;
+  CvSettings cv;
 };
 
 // Whether `text` is a time limit sbatch --time accepts: minutes, M:S, H:M:S, D-H, D-H:M,

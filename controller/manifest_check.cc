@@ -2,6 +2,7 @@
 
 #include "api/defaults.h"
 #include "api/trial_template.h"
+#include "api/tuneup_annotations.h"
 #include "api/validate.h"
 #include "controller/collector_kinds.h"
 #include "suggestion/early_stopping.h"
@@ -77,6 +78,13 @@ FieldErrors FindLocallyUnsupported(const Experiment& experiment,
                spec.metrics_collector_spec->source &&
                spec.metrics_collector_spec->source->http_get) {
       CheckPrometheusSource(experiment, unsupported);
+    }
+  }
+  {
+    FieldErrors ignored;  // validated already
+    if (ReadTuneupSettings(experiment, ignored).cv.folds > 0) {
+      unsupported.push_back({std::string("metadata.annotations[") + kCvFoldsAnnotation + "]",
+                             "tuneup cannot run cross-validation experiments yet"});
     }
   }
   if (spec.trial_template) {

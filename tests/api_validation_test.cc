@@ -246,6 +246,27 @@ std::vector<RuleCase> MetadataAndCountCases() {
       {"SlurmTimeTooManyParts",
        [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1slurm-time", "1:2:3:4"); },
        {{"metadata.annotations[tuneup.dev/slurm-time]", "got \"1:2:3:4\""}}},
+      {"CvFoldsOne",
+       [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1cv-folds", "1"); },
+       {{"metadata.annotations[tuneup.dev/cv-folds]", "a whole number from 2 to 100, got \"1\""}}},
+      {"CvFoldsWord",
+       [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1cv-folds", "five"); },
+       {{"metadata.annotations[tuneup.dev/cv-folds]", "got \"five\""}}},
+      {"CvRepeatsZero",
+       [](Json& d) {
+         Set(d, "/metadata/annotations/tuneup.dev~1cv-folds", "5");
+         Set(d, "/metadata/annotations/tuneup.dev~1cv-repeats", "0");
+       },
+       {{"metadata.annotations[tuneup.dev/cv-repeats]", "from 1 to 100, got \"0\""}}},
+      {"CvRaceNotABoolean",
+       [](Json& d) {
+         Set(d, "/metadata/annotations/tuneup.dev~1cv-folds", "5");
+         Set(d, "/metadata/annotations/tuneup.dev~1cv-race", "yes");
+       },
+       {{"metadata.annotations[tuneup.dev/cv-race]", "must be \"true\" or \"false\""}}},
+      {"CvFinalWithoutFolds",
+       [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1cv-final", "true"); },
+       {{"metadata.annotations[tuneup.dev/cv-final]", "needs tuneup.dev/cv-folds"}}},
       {"UnknownTuneupAnnotation",
        [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1prioirty", "low"); },
        {{"metadata.annotations[tuneup.dev/prioirty]", "unknown tuneup annotation"}}},
