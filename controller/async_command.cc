@@ -2,6 +2,8 @@
 
 #include "controller/async_command.h"
 
+#include "controller/spawn_attributes.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -130,23 +132,14 @@ struct CommandRunner::Impl : std::enable_shared_from_this<CommandRunner::Impl> {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t no_signals;
-    sigemptyset(&no_signals);
-    sigset_t all_signals;
-    sigfillset(&all_signals);
-    posix_spawnattr_setsigmask(&attr, &no_signals);
-    posix_spawnattr_setsigdefault(&attr, &all_signals);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    CleanSignalsSpawnAttributes attr;
     std::vector<char*> argv;
     for (auto& arg : command->argv)
       argv.push_back(arg.data());
     argv.push_back(nullptr);
     pid_t pid = -1;
-    int rc = ::posix_spawnp(&pid, program.c_str(), &actions, &attr, argv.data(), environ);
+    int rc = ::posix_spawnp(&pid, program.c_str(), &actions, attr.get(), argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
     if (rc != 0) {

@@ -1,5 +1,7 @@
 #include "controller/job_keeper.h"
 
+#include "controller/spawn_attributes.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -101,17 +103,8 @@ pid_t StartProgram(const tuneup::JobSpec& spec, int out, int err, int& error) {
   posix_spawn_file_actions_adddup2(&actions, out, 1);
   posix_spawn_file_actions_adddup2(&actions, err, 2);
   posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  sigset_t all;
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);  // undo the keeper's handlers and ignores
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  tuneup::CleanSignalsSpawnAttributes attr(POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(attr.get(), 0);
   std::vector<char*> argv;
   for (const auto& arg : spec.argv)
     argv.push_back(const_cast<char*>(arg.c_str()));
@@ -121,9 +114,9 @@ pid_t StartProgram(const tuneup::JobSpec& spec, int out, int err, int& error) {
     envp.push_back(const_cast<char*>(entry.c_str()));
   envp.push_back(nullptr);
   pid_t pid = -1;
-  error = ::posix_spawn(&pid, spec.executable.c_str(), &actions, &attr, argv.data(), envp.data());
+  error =
+      ::posix_spawn(&pid, spec.executable.c_str(), &actions, attr.get(), argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   if (error != 0) return -1;
   // Set just after the spawn (posix_spawn cannot: glibc refuses SCHED_IDLE in its attributes), so
   // everything the program starts from then on inherits them. Lowering a priority needs no

@@ -1,3 +1,5 @@
+#include <utility>  // before Asio: GCC 12 + C++20 needs std::exchange declared first
+
 #include "controller/job_launch.h"
 
 #include <sys/stat.h>
@@ -9,6 +11,9 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "common/error.h"
 
@@ -119,6 +124,19 @@ std::string SignalName(int signal) {
   return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
 }
 
+JobResult LaunchFailure(std::string message) {
+  JobResult result;
+  result.kind = JobResult::Kind::kLaunchFailed;
+  result.message = std::move(message);
+  return result;
+}
+
+void PostLaunchFailure(boost::asio::io_context& io, JobCallbacks callbacks, std::string message) {
+  boost::asio::post(io, [callbacks = std::move(callbacks), message = std::move(message)] {
+    if (callbacks.on_exit) callbacks.on_exit(LaunchFailure(message));
+  });
+}
+
 JobResult JobResultFromFiles(const std::string& directory, bool kill_requested) {
   JobResult result;
   std::optional<JobStatus> status = ReadJobStatus(directory);
@@ -136,11 +154,7 @@ JobResult JobResultFromFiles(const std::string& directory, bool kill_requested) 
     }
     return result;
   }
-  if (!status->error.empty() && status->signal == 0) {
-    result.kind = JobResult::Kind::kLaunchFailed;
-    result.message = status->error;
-    return result;
-  }
+  if (!status->error.empty() && status->signal == 0) return LaunchFailure(status->error);
   if (status->signal != 0) {
     result.signal = status->signal;
     result.message = "killed by " + SignalName(status->signal);

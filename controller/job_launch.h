@@ -9,6 +9,10 @@
 #include "controller/executor.h"
 #include "controller/job_spec.h"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace tuneup {
 
 // The tuneup-job binary: $TUNEUP_JOB_KEEPER if set, else tuneup-job beside the running program,
@@ -35,6 +39,13 @@ JobResult JobResultFromFiles(const std::string& directory, bool kill_requested);
 // executable file is found.
 std::string ResolveExecutable(const std::string& program, const std::string& path,
                               const std::string& working_dir);
+
+// A kLaunchFailed result saying `message`.
+JobResult LaunchFailure(std::string message);
+
+// Reports a job that could not be launched (or adopted) through callbacks.on_exit, on a later
+// turn of `io`: never from inside Launch, so callers have one path for every ending.
+void PostLaunchFailure(boost::asio::io_context& io, JobCallbacks callbacks, std::string message);
 
 // "SIGTERM" for 15, "signal 99" for what has no name.
 std::string SignalName(int signal);

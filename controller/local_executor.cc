@@ -24,6 +24,7 @@
 #include "common/error.h"
 #include "controller/job_keeper.h"
 #include "controller/output_tail.h"
+#include "controller/spawn_attributes.h"
 
 namespace tuneup {
 
@@ -123,24 +124,14 @@ std::string SpawnKeeper(const std::string& keeper, const JobSpec& spec, int go, 
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, go, 3);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t no_signals;
-  sigemptyset(&no_signals);
-  sigset_t all_signals;
-  sigfillset(&all_signals);
-  posix_spawnattr_setsigmask(&attr, &no_signals);
-  posix_spawnattr_setsigdefault(&attr, &all_signals);  // undo tuneup's handlers and ignores
   // A session of its own: neither tuneup's terminal nor tuneup's end reaches the job.
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  CleanSignalsSpawnAttributes attr(POSIX_SPAWN_SETSID);
   std::string go_fd = "3";
   std::string program = keeper;
   std::vector<char*> argv = {program.data(), const_cast<char*>(spec_path.c_str()),
                              const_cast<char*>("--go-fd"), go_fd.data(), nullptr};
-  int rc = ::posix_spawn(&pid, keeper.c_str(), &actions, &attr, argv.data(), environ);
+  int rc = ::posix_spawn(&pid, keeper.c_str(), &actions, attr.get(), argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   return rc == 0 ? "" : "cannot start " + keeper + ": " + std::strerror(rc);
 }
 
@@ -192,19 +183,6 @@ struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
   LocalExecutorOptions options;
   OutputTailWatch watch;  // the change notifications of the jobs' output, kept between jobs
   std::map<std::string, std::shared_ptr<Job>, std::less<>> jobs;
-
-  void ReportEnd(JobCallbacks callbacks, JobResult result) {
-    asio::post(io, [callbacks = std::move(callbacks), result = std::move(result)] {
-      if (callbacks.on_exit) callbacks.on_exit(result);
-    });
-  }
-
-  void ReportLaunchFailure(JobCallbacks callbacks, std::string message) {
-    JobResult result;
-    result.kind = JobResult::Kind::kLaunchFailed;
-    result.message = std::move(message);
-    ReportEnd(std::move(callbacks), std::move(result));
-  }
 
   // Follows a registered job: its output files and the end of its keeper.
   void Follow(const std::shared_ptr<Job>& job) {
@@ -276,7 +254,7 @@ struct LocalExecutor::Impl : std::enable_shared_from_this<LocalExecutor::Impl> {
 
 void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbacks) {
   if (jobs.count(trial_job.trial)) {
-    ReportLaunchFailure(std::move(callbacks), "trial " + trial_job.trial + " is already running");
+    PostLaunchFailure(io, std::move(callbacks), "trial " + trial_job.trial + " is already running");
     return;
   }
   JobSpec spec;
@@ -295,13 +273,13 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
       fs::remove(fs::path(spec.directory) / name);
     if (!forking) WriteJobSpec(spec);
   } catch (const std::exception& e) {
-    ReportLaunchFailure(std::move(callbacks), e.what());
+    PostLaunchFailure(io, std::move(callbacks), e.what());
     return;
   }
 
   int go_pipe[2];
   if (::pipe2(go_pipe, O_CLOEXEC) != 0) {
-    ReportLaunchFailure(std::move(callbacks), std::string("pipe: ") + std::strerror(errno));
+    PostLaunchFailure(io, std::move(callbacks), std::string("pipe: ") + std::strerror(errno));
     return;
   }
   FdGuard go_read(go_pipe[0]), go_write(go_pipe[1]);
@@ -309,14 +287,14 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
   if (!forking) {
     std::string error = SpawnKeeper(keeper, spec, go_read.get(), pid);
     if (!error.empty()) {
-      ReportLaunchFailure(std::move(callbacks), error);
+      PostLaunchFailure(io, std::move(callbacks), error);
       return;
     }
   } else {
     pid = ::fork();
     if (pid == 0) RunForkedKeeper(spec, go_read.get());
     if (pid < 0) {
-      ReportLaunchFailure(std::move(callbacks), std::string("fork: ") + std::strerror(errno));
+      PostLaunchFailure(io, std::move(callbacks), std::string("fork: ") + std::strerror(errno));
       return;
     }
   }
@@ -332,7 +310,7 @@ void LocalExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
     go_write.reset();
     int status = 0;
     ::waitpid(pid, &status, 0);
-    ReportLaunchFailure(std::move(callbacks), std::string("pidfd_open: ") + std::strerror(errno));
+    PostLaunchFailure(io, std::move(callbacks), std::string("pidfd_open: ") + std::strerror(errno));
     return;
   }
   job->exited.assign(pidfd);
@@ -361,12 +339,13 @@ void LocalExecutor::Impl::Adopt(const TrialJob& trial_job, const std::string& te
                                 JobCallbacks callbacks) {
   std::optional<LocalIdentity> identity = ParseIdentity(text);
   if (!identity) {
-    ReportLaunchFailure(std::move(callbacks), "cannot adopt trial " + trial_job.trial + ": '" +
-                                                  text + "' is not the identity of a local job");
+    PostLaunchFailure(io, std::move(callbacks),
+                      "cannot adopt trial " + trial_job.trial + ": '" + text +
+                          "' is not the identity of a local job");
     return;
   }
   if (jobs.count(trial_job.trial)) {
-    ReportLaunchFailure(std::move(callbacks), "trial " + trial_job.trial + " is already running");
+    PostLaunchFailure(io, std::move(callbacks), "trial " + trial_job.trial + " is already running");
     return;
   }
   auto job = std::make_shared<Job>(io);

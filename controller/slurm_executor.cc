@@ -92,19 +92,6 @@ struct SlurmExecutor::Impl : std::enable_shared_from_this<SlurmExecutor::Impl> {
 
   std::weak_ptr<Impl> weak() { return weak_from_this(); }
 
-  void PostResult(JobCallbacks callbacks, JobResult result) {
-    asio::post(io, [callbacks = std::move(callbacks), result = std::move(result)] {
-      if (callbacks.on_exit) callbacks.on_exit(result);
-    });
-  }
-
-  void PostLaunchFailure(JobCallbacks callbacks, std::string message) {
-    JobResult result;
-    result.kind = JobResult::Kind::kLaunchFailed;
-    result.message = std::move(message);
-    PostResult(std::move(callbacks), std::move(result));
-  }
-
   void Finish(const std::shared_ptr<Job>& job, const JobResult& result) {
     if (job->finished) return;
     if (job->tail) {
@@ -188,7 +175,7 @@ struct SlurmExecutor::Impl : std::enable_shared_from_this<SlurmExecutor::Impl> {
 
 void SlurmExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbacks) {
   if (jobs.count(trial_job.trial)) {
-    PostLaunchFailure(std::move(callbacks), "trial " + trial_job.trial + " is already running");
+    PostLaunchFailure(io, std::move(callbacks), "trial " + trial_job.trial + " is already running");
     return;
   }
   std::vector<std::string> sbatch;
@@ -202,7 +189,7 @@ void SlurmExecutor::Impl::Launch(const TrialJob& trial_job, JobCallbacks callbac
     if (!out) throw Error(ErrorCode::kIo, "cannot write " + script);
     sbatch = SbatchArgv(trial_job, options, script);
   } catch (const Error& e) {
-    PostLaunchFailure(std::move(callbacks), e.what());
+    PostLaunchFailure(io, std::move(callbacks), e.what());
     return;
   }
   auto job = std::make_shared<Job>();
@@ -257,10 +244,7 @@ void SlurmExecutor::Impl::Submit(const std::shared_ptr<Job>& job, std::vector<st
       while (!why.empty() && why.back() == '\n')
         why.pop_back();
       if (why.empty()) why = "exit code " + std::to_string(submitted.exit_code);
-      JobResult result;
-      result.kind = JobResult::Kind::kLaunchFailed;
-      result.message = "sbatch failed: " + why + " (" + line + ")";
-      self->Finish(job, result);
+      self->Finish(job, LaunchFailure("sbatch failed: " + why + " (" + line + ")"));
       return;
     }
     self->Submitted(job, *id);
@@ -419,13 +403,13 @@ void SlurmExecutor::Adopt(const TrialJob& trial_job, const std::string& identity
   int64_t id = 0;
   std::string directory;
   if (!ParseSlurmIdentity(identity, id, directory)) {
-    impl_->PostLaunchFailure(std::move(callbacks),
-                             "not a Slurm job identity: " + identity.substr(0, 200));
+    PostLaunchFailure(impl_->io, std::move(callbacks),
+                      "not a Slurm job identity: " + identity.substr(0, 200));
     return;
   }
   if (impl_->jobs.count(trial_job.trial)) {
-    impl_->PostLaunchFailure(std::move(callbacks),
-                             "trial " + trial_job.trial + " is already running");
+    PostLaunchFailure(impl_->io, std::move(callbacks),
+                      "trial " + trial_job.trial + " is already running");
     return;
   }
   auto job = std::make_shared<Job>();
