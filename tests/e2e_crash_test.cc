@@ -45,12 +45,7 @@ TEST_P(E2eCrashTest, KilledAtRandomMomentsEveryTrialRunsExactlyOnce) {
   std::cout << "tuneup was killed " << kills << " times\n";
 
   // The trial programs' own account.
-  std::map<std::string, TrialRuns> runs = ReadTrialRuns(ReadFile(dir_.Join("trials.log")));
-  EXPECT_EQ(runs.size(), static_cast<size_t>(kMaxTrials)) << "lost or extra trials";
-  for (const auto& [trial, count] : runs) {
-    EXPECT_EQ(count.starts, 1) << trial << " started " << count.starts << " times";
-    EXPECT_EQ(count.ends, 1) << trial << " did not finish once";
-  }
+  ExpectEveryTrialRanOnce(kMaxTrials);
 
   // The store's account: every trial Succeeded once, with each of its observations once.
   std::unique_ptr<Store> store = OpenStore("sqlite:" + workdir() + "/tuneup.db");

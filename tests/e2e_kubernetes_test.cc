@@ -186,12 +186,7 @@ TEST_F(E2eKubernetesTest, KilledAtRandomMomentsNoJobRunsTwice) {
     ASSERT_EQ(result.exit_code, 0) << result.Describe();
     EXPECT_GT(kills, 0);
     EXPECT_TRUE(Contains(result.out, "9 trials: 9 Succeeded")) << result.out;
-    auto runs = testing::ReadTrialRuns(ReadFile(dir_.Join("trials.log")));
-    EXPECT_EQ(runs.size(), static_cast<size_t>(kTrials));
-    for (const auto& [trial, count] : runs) {
-      EXPECT_EQ(count.starts, 1) << trial;
-      EXPECT_EQ(count.ends, 1) << trial;
-    }
+    ExpectEveryTrialRanOnce(kTrials);
   }
 }
 

@@ -145,12 +145,7 @@ TEST_F(E2eSlurmTest, KilledAtRandomMomentsInFiveRunsNoTrialRunsTwice) {
     ASSERT_EQ(result.exit_code, 0) << result.Describe();
     EXPECT_GT(kills, 0);
     EXPECT_TRUE(Contains(result.out, "6 trials: 6 Succeeded")) << result.out;
-    auto runs = testing::ReadTrialRuns(ReadFile(dir_.Join("trials.log")));
-    EXPECT_EQ(runs.size(), static_cast<size_t>(kTrials));
-    for (const auto& [trial, count] : runs) {
-      EXPECT_EQ(count.starts, 1) << trial;
-      EXPECT_EQ(count.ends, 1) << trial;
-    }
+    ExpectEveryTrialRanOnce(kTrials);
     std::cout << "seed " << seed << ": tuneup was killed " << kills << " times\n";
   }
 }

@@ -108,6 +108,17 @@ class E2eRunTest : public ::testing::Test {
     }
   }
 
+  // Crash tests: by trials.log (LoggingTrialScript), exactly `trials` trials ran, each started
+  // once and finished once: none lost, none run twice.
+  void ExpectEveryTrialRanOnce(size_t trials) {
+    std::map<std::string, TrialRuns> runs = ReadTrialRuns(ReadFile(dir_.Join("trials.log")));
+    EXPECT_EQ(runs.size(), trials) << "lost or extra trials";
+    for (const auto& [trial, count] : runs) {
+      EXPECT_EQ(count.starts, 1) << trial << " started " << count.starts << " times";
+      EXPECT_EQ(count.ends, 1) << trial << " did not finish once";
+    }
+  }
+
   void WriteManifest(const Manifest& manifest) {
     dir_.WriteFile("experiment.yaml", Yaml(manifest));
   }
