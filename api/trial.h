@@ -50,11 +50,19 @@ bool IsActive(TrialStatus status);
 // Counted by maxFailedTrialCount (Failed and MetricsUnavailable, as in Katib).
 bool CountsAsFailed(TrialStatus status);
 
+// Observation::fold of a trial's own job (a trial that is not cross-validated).
+inline constexpr int kTrialJob = -1;
+// Observation::fold of a cross-validated trial's final evaluation (FoldResult, final_evaluation).
+inline constexpr int kFinalJob = -2;
+
 // One value a trial reported for one metric.
 struct Observation {
   std::string metric;
   double value = 0;
   Timestamp time;
+  // Which job reported it: kTrialJob, a cross-validation fold (0-based index over folds x
+  // repeats, FoldResult::index) or kFinalJob.
+  int fold = kTrialJob;
 };
 
 // A metric reduced over a trial's observations (Katib's Metric: min, max, latest).
@@ -96,6 +104,26 @@ inline constexpr const char* kResumeFromLabel = "tuneup.dev/resume-from";
 // died can adopt the job instead of running the trial twice.
 inline constexpr const char* kJobLabel = "tuneup.dev/job";
 
+// One job of a cross-validated trial (api/tuneup_annotations.h, tuneup.dev/cv-folds): a fold of
+// one repeat, or the final evaluation on all data. Each job has its own attempts: a fold that is
+// preempted re-runs alone, and the folds that completed keep their results.
+struct FoldResult {
+  // 0-based over folds x repeats: the fold is index % folds, the repeat index / folds
+  // (kFinalJob for the final evaluation).
+  int index = 0;
+  TrialStatus status = TrialStatus::kPending;
+  std::string message;
+  int attempt = 0;  // of this job; its observations are stored under it
+  std::optional<double> objective;
+  std::vector<MetricSummary> metrics;
+  // Identity of the job of the current attempt (as kJobLabel holds for a whole trial); empty
+  // while it has none.
+  std::string job;
+  std::optional<Timestamp> started_at;
+  std::optional<Timestamp> completed_at;
+  bool operator==(const FoldResult&) const = default;
+};
+
 struct Trial {
   std::string name;
   std::string experiment;
@@ -116,6 +144,13 @@ struct Trial {
   Timestamp created_at;
   std::optional<Timestamp> started_at;
   std::optional<Timestamp> completed_at;
+
+  // Cross-validated trials only (empty otherwise): one entry per fold job, in index order; the
+  // objective above is the mean of the folds' objectives (api/cross_validation.h).
+  std::vector<FoldResult> folds;
+  // The final evaluation on all data, when tuneup.dev/cv-final ran it on this (the best) trial:
+  // reported apart from the cross-validation score.
+  std::optional<FoldResult> final_evaluation;
 };
 
 }  // namespace tuneup
