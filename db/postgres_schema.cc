@@ -113,6 +113,16 @@ CREATE TRIGGER trials_keep_observed_name BEFORE UPDATE OF name ON trials
   FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
   EXECUTE FUNCTION trials_keep_observed_name();
 )sql",
+      // 3: cross-validation (issue 9), as SQLite's migration 2. trials.cross_validation holds the
+      // trial's fold results as JSON (db/row_codec.h; '{}' for a trial that is not
+      // cross-validated), observations.fold the job that reported each value
+      // (Observation::fold; -1 is the trial's own job). Both defaults are constants, so adding
+      // the columns rewrites no row. The index stays (trial, metric, time), as SQLite's migration 2
+      // explains.
+      R"sql(
+ALTER TABLE trials ADD COLUMN cross_validation TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE observations ADD COLUMN fold INTEGER NOT NULL DEFAULT -1;
+)sql",
   };
   return migrations;
 }

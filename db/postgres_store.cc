@@ -60,7 +60,7 @@ auto Guard(const std::string& what, Body&& body) {
 
 constexpr const char* kTrialColumns =
     "name, experiment, sequence, assignment, labels, status, reason, message, attempt, "
-    "objective, metrics, created_at, start_time, completion_time";
+    "objective, metrics, created_at, start_time, completion_time, cross_validation";
 
 constexpr const char* kExperimentColumns =
     "name, spec, state, reason, message, created_at, start_time, completion_time";
@@ -96,7 +96,17 @@ Trial ReadTrial(const pqxx::row& row) {
   trial.created_at = FromUnixMicros(row[11].as<int64_t>());
   trial.started_at = OptionalTime(row[12]);
   trial.completed_at = OptionalTime(row[13]);
+  CrossValidationResults cv =
+      DecodeCrossValidation(row[14].as<std::string>(), {"trials", trial.name, "cross_validation"});
+  trial.folds = std::move(cv.folds);
+  trial.final_evaluation = std::move(cv.final_evaluation);
   return trial;
+}
+
+// A row of (metric, value, time, fold).
+Observation ReadObservation(const pqxx::row& row) {
+  return {row[0].as<std::string>(), row[1].as<double>(), FromUnixMicros(row[2].as<int64_t>()),
+          row[3].as<int>()};
 }
 
 bool Exists(pqxx::work& tx, const char* query, std::string_view name) {
@@ -115,15 +125,16 @@ constexpr const char* kAppendOne = "tuneup_append_observation";
 void InsertObservations(pqxx::transaction_base& tx, const std::string& trial, int attempt,
                         std::span<const Observation> observations) {
   if (observations.empty()) return;
-  pqxx::stream_to copy(tx, "observations",
-                       std::vector<std::string>{"trial", "attempt", "metric", "value", "time"});
+  pqxx::stream_to copy(
+      tx, "observations",
+      std::vector<std::string>{"trial", "attempt", "metric", "value", "time", "fold"});
   std::string value;
   for (const auto& o : observations) {
     // The shortest text that reads back as the same double (what float8in parses exactly).
     char text[32];
     value.assign(text, std::to_chars(text, text + sizeof text, o.value).ptr);
     const int64_t micros = ToUnixMicros(o.time);
-    copy << std::tie(trial, attempt, o.metric, value, micros);
+    copy << std::tie(trial, attempt, o.metric, value, micros, o.fold);
   }
   copy.complete();
 }
@@ -296,13 +307,14 @@ void PostgresStore::CreateTrials(std::span<const Trial> trials) {
         throw Error(ErrorCode::kAlreadyExists, "trial " + trial.name + " already exists");
       }
       tx.exec_params(std::string("INSERT INTO trials (") + kTrialColumns +
-                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+                         "$15)",
                      trial.name, trial.experiment, trial.sequence,
                      EncodeAssignment(trial.assignment), EncodeLabels(trial.labels),
                      std::string(TrialStatusName(trial.status)), trial.reason, trial.message,
                      trial.attempt, trial.objective, EncodeMetrics(trial.metrics),
                      ToUnixMicros(trial.created_at), OptionalMicros(trial.started_at),
-                     OptionalMicros(trial.completed_at));
+                     OptionalMicros(trial.completed_at), EncodeCrossValidation(trial));
     }
     tx.commit();
   });
@@ -314,10 +326,12 @@ void PostgresStore::UpdateTrial(const Trial& trial, std::span<const Observation>
     pqxx::work tx(connection);
     pqxx::result result = tx.exec_params(
         "UPDATE trials SET labels = $2, status = $3, reason = $4, message = $5, attempt = $6, "
-        "objective = $7, metrics = $8, start_time = $9, completion_time = $10 WHERE name = $1",
+        "objective = $7, metrics = $8, start_time = $9, completion_time = $10, "
+        "cross_validation = $11 WHERE name = $1",
         trial.name, EncodeLabels(trial.labels), std::string(TrialStatusName(trial.status)),
         trial.reason, trial.message, trial.attempt, trial.objective, EncodeMetrics(trial.metrics),
-        OptionalMicros(trial.started_at), OptionalMicros(trial.completed_at));
+        OptionalMicros(trial.started_at), OptionalMicros(trial.completed_at),
+        EncodeCrossValidation(trial));
     if (result.affected_rows() == 0) {
       throw Error(ErrorCode::kNotFound, "trial " + trial.name + " does not exist");
     }
@@ -356,9 +370,10 @@ void PostgresStore::AppendObservations(std::string_view trial, int attempt,
       if (observations.size() == 1) {
         const Observation& o = observations.front();
         connection.prepare(kAppendOne,
-                           "INSERT INTO observations (trial, attempt, metric, value, time) "
-                           "VALUES ($1, $2, $3, $4, $5)");
-        tx.exec_prepared(kAppendOne, name, attempt, o.metric, o.value, ToUnixMicros(o.time));
+                           "INSERT INTO observations (trial, attempt, metric, value, time, fold) "
+                           "VALUES ($1, $2, $3, $4, $5, $6)");
+        tx.exec_prepared(kAppendOne, name, attempt, o.metric, o.value, ToUnixMicros(o.time),
+                         o.fold);
       } else {
         InsertObservations(tx, name, attempt, observations);
       }
@@ -405,12 +420,11 @@ std::vector<Observation> PostgresStore::GetObservations(std::string_view trial,
         pqxx::work tx(connection);
         std::vector<Observation> observations;
         for (const auto& row : tx.exec_params(
-                 "SELECT metric, value, time FROM observations WHERE trial = $1 "
+                 "SELECT metric, value, time, fold FROM observations WHERE trial = $1 "
                  "AND ($2::TEXT IS NULL OR metric = $2) AND ($3::INTEGER IS NULL OR attempt = $3) "
                  "ORDER BY id",
                  std::string(trial), metric, attempt)) {
-          observations.push_back({row[0].as<std::string>(), row[1].as<double>(),
-                                  FromUnixMicros(row[2].as<int64_t>())});
+          observations.push_back(ReadObservation(row));
         }
         tx.commit();
         return observations;
@@ -427,13 +441,13 @@ std::vector<Observation> PostgresStore::FindObservations(std::string_view trial,
         // One statement, so that the trial's existence and current attempt come from the same
         // snapshot as its observations: no observation row means a NULL row; no trial, no row.
         const pqxx::result rows = tx.exec_params(
-            "SELECT o.metric, o.value, o.time FROM trials t LEFT JOIN observations o "
+            "SELECT o.metric, o.value, o.time, o.fold FROM trials t LEFT JOIN observations o "
             "ON o.trial = t.name AND ($2::TEXT IS NULL OR o.metric = $2) "
             "AND ($3::INTEGER IS NULL OR o.attempt = $3) AND (NOT $4 OR o.attempt = t.attempt) "
             "AND ($5::BIGINT IS NULL OR o.time >= $5) AND ($6::BIGINT IS NULL OR o.time <= $6) "
-            "WHERE t.name = $1 ORDER BY o.id",
+            "AND ($7::INTEGER IS NULL OR o.fold = $7) WHERE t.name = $1 ORDER BY o.id",
             std::string(trial), filter.metric, attempt, current, OptionalMicros(filter.from),
-            OptionalMicros(filter.to));
+            OptionalMicros(filter.to), filter.fold);
         tx.commit();
         if (rows.empty()) {
           throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
@@ -441,8 +455,7 @@ std::vector<Observation> PostgresStore::FindObservations(std::string_view trial,
         std::vector<Observation> observations;
         for (const auto& row : rows) {
           if (row[0].is_null()) continue;  // the trial has no matching observation
-          observations.push_back({row[0].as<std::string>(), row[1].as<double>(),
-                                  FromUnixMicros(row[2].as<int64_t>())});
+          observations.push_back(ReadObservation(row));
         }
         return observations;
       });

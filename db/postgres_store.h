@@ -20,7 +20,7 @@ namespace tuneup {
 class PostgresStore final : public Store {
  public:
   // The schema version this build writes; a database with a newer one is refused.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Connects to `uri` (postgresql://user@host:port/database?...) and brings the schema up to
   // date. Throws Error(kUnavailable) when the server cannot be reached, Error(kFailedPrecondition)

@@ -2,8 +2,10 @@
 
 #include <cmath>
 
+#include "api/cross_validation.h"
 #include "api/experiment_json.h"
 #include "common/error.h"
+#include "common/text.h"
 
 namespace tuneup {
 
@@ -19,6 +21,51 @@ Json ParseJson(const std::string& text, const RowContext& where) {
     return Json::parse(text);
   } catch (const Json::exception& e) {
     Corrupt(where, std::string("not valid JSON: ") + e.what());
+  }
+}
+
+// One entry of the cross_validation column; `entry` says which ("folds[2]", "final").
+FoldResult DecodeFoldResult(const Json& json, const RowContext& where, const std::string& entry) {
+  try {
+    return FoldResultFromJson(json);
+  } catch (const Error& e) {
+    Corrupt(where, entry + ": " + e.what());
+  } catch (const Json::exception& e) {
+    Corrupt(where, entry + ": " + e.what());
+  }
+}
+
+[[noreturn]] void Unstorable(std::string_view trial, const std::string& problem) {
+  throw Error(ErrorCode::kInvalidArgument, "trial " + std::string(trial) + ": " + problem);
+}
+
+// `owner` names whose summaries they are: "" for the trial's own, "folds[3]: " for a fold's.
+void CheckMetrics(std::string_view trial, const std::string& owner,
+                  const std::vector<MetricSummary>& metrics) {
+  for (const auto& m : metrics) {
+    if (!std::isfinite(m.min) || !std::isfinite(m.max) || !std::isfinite(m.latest)) {
+      Unstorable(trial, owner + "metric " + m.name + " is not a finite number");
+    }
+  }
+}
+
+// Whether the RFC 3339 text the cross_validation column holds reads back as `time` (to the
+// microsecond, the precision of every stored time).
+bool RoundTripsAsText(const std::optional<Timestamp>& time) {
+  return !time || ParseRfc3339(FormatRfc3339(*time)) == FromUnixMicros(ToUnixMicros(*time));
+}
+
+void CheckFold(std::string_view trial, const FoldResult& fold, const std::string& owner) {
+  if (fold.index < 0 && fold.index != kFinalJob) {
+    Unstorable(trial, owner + "index " + std::to_string(fold.index) + " is not a fold");
+  }
+  if (fold.attempt < 0) Unstorable(trial, owner + "attempt is negative");
+  if (fold.objective && !std::isfinite(*fold.objective)) {
+    Unstorable(trial, owner + "objective is not a finite number");
+  }
+  CheckMetrics(trial, owner, fold.metrics);
+  if (!RoundTripsAsText(fold.started_at) || !RoundTripsAsText(fold.completed_at)) {
+    Unstorable(trial, owner + "a time is outside the years 1678 to 2261");
   }
 }
 
@@ -93,26 +140,55 @@ std::vector<MetricSummary> DecodeMetrics(const std::string& text, const RowConte
   return metrics;
 }
 
+std::string EncodeCrossValidation(const Trial& trial) {
+  Json json = Json::object();
+  if (!trial.folds.empty()) {
+    Json folds = Json::array();
+    for (const auto& fold : trial.folds)
+      folds.push_back(FoldResultToJson(fold));
+    json["folds"] = std::move(folds);
+  }
+  if (trial.final_evaluation) json["final"] = FoldResultToJson(*trial.final_evaluation);
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+CrossValidationResults DecodeCrossValidation(const std::string& text, const RowContext& where) {
+  Json json = ParseJson(text, where);
+  if (!json.is_object()) Corrupt(where, "expected an object of folds and final evaluation");
+  CrossValidationResults results;
+  for (const auto& [key, value] : json.items()) {
+    if (key == "folds") {
+      if (!value.is_array()) Corrupt(where, "\"folds\" is not a list");
+      for (size_t i = 0; i < value.size(); ++i) {
+        results.folds.push_back(
+            DecodeFoldResult(value[i], where, "folds[" + std::to_string(i) + "]"));
+      }
+    } else if (key == "final") {
+      results.final_evaluation = DecodeFoldResult(value, where, "final");
+    } else {
+      Corrupt(where, "unknown key \"" + key + "\"");
+    }
+  }
+  return results;
+}
+
 void CheckStorable(std::string_view trial, std::span<const Observation> observations) {
   for (const auto& o : observations) {
     if (!std::isfinite(o.value)) {
-      throw Error(ErrorCode::kInvalidArgument, "trial " + std::string(trial) + ": observation of " +
-                                                   o.metric + " is not a finite number");
+      Unstorable(trial, "observation of " + o.metric + " is not a finite number");
     }
   }
 }
 
 void CheckStorable(const Trial& trial, std::span<const Observation> observations) {
   if (trial.objective && !std::isfinite(*trial.objective)) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "trial " + trial.name + ": objective is not a finite number");
+    Unstorable(trial.name, "objective is not a finite number");
   }
-  for (const auto& m : trial.metrics) {
-    if (!std::isfinite(m.min) || !std::isfinite(m.max) || !std::isfinite(m.latest)) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "trial " + trial.name + ": metric " + m.name + " is not a finite number");
-    }
+  CheckMetrics(trial.name, "", trial.metrics);
+  for (size_t i = 0; i < trial.folds.size(); ++i) {
+    CheckFold(trial.name, trial.folds[i], "folds[" + std::to_string(i) + "]: ");
   }
+  if (trial.final_evaluation) CheckFold(trial.name, *trial.final_evaluation, "final evaluation: ");
   CheckStorable(trial.name, observations);
 }
 

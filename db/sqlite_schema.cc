@@ -54,6 +54,18 @@ CREATE TABLE observations (
 );
 CREATE INDEX observations_by_trial_metric_time ON observations (trial, metric, time);
 )sql",
+      // 2: cross-validation (issue 9). trials.cross_validation holds the trial's fold results as
+      // JSON (db/row_codec.h; '{}' for a trial that is not cross-validated), observations.fold
+      // the job that reported each value (Observation::fold; -1 is the trial's own job). The
+      // index stays (trial, metric, time), without fold: queries seek one trial's observations
+      // by it (PostgreSQL, which plans each call with its values, also by metric and time
+      // bounds) and filter attempt and fold as they read them. Fold before metric would split
+      // the metric and time ranges that Katib's DBManager asks for without a fold; after them it
+      // could only filter, as the table row does.
+      R"sql(
+ALTER TABLE trials ADD COLUMN cross_validation TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE observations ADD COLUMN fold INTEGER NOT NULL DEFAULT -1;
+)sql",
   };
   return migrations;
 }

@@ -42,7 +42,7 @@ class ResetOnExit {
 
 constexpr const char* kTrialColumns =
     "name, experiment, sequence, assignment, labels, status, reason, message, attempt, "
-    "objective, metrics, created_at, start_time, completion_time";
+    "objective, metrics, created_at, start_time, completion_time, cross_validation";
 
 }  // namespace
 
@@ -100,12 +100,13 @@ struct SqliteStore::Impl {
   sqlite::Statement insert_trial{
       db,
       std::string("INSERT INTO trials (") + kTrialColumns +
-          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+          ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
       "insert trial"};
   sqlite::Statement update_trial{
       db,
       "UPDATE trials SET labels = ?2, status = ?3, reason = ?4, message = ?5, attempt = ?6, "
-      "objective = ?7, metrics = ?8, start_time = ?9, completion_time = ?10 WHERE name = ?1",
+      "objective = ?7, metrics = ?8, start_time = ?9, completion_time = ?10, "
+      "cross_validation = ?11 WHERE name = ?1",
       "update trial"};
   sqlite::Statement select_trial{
       db, std::string("SELECT ") + kTrialColumns + " FROM trials WHERE name = ?1", "select trial"};
@@ -120,21 +121,23 @@ struct SqliteStore::Impl {
                                       "find experiment"};
   sqlite::Statement insert_observation{
       db,
-      "INSERT INTO observations (trial, attempt, metric, value, time) VALUES (?1, ?2, ?3, ?4, ?5)",
+      "INSERT INTO observations (trial, attempt, metric, value, time, fold) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
       "insert observation"};
   sqlite::Statement select_observations{
       db,
-      "SELECT metric, value, time FROM observations WHERE trial = ?1 "
+      "SELECT metric, value, time, fold FROM observations WHERE trial = ?1 "
       "AND (?2 IS NULL OR metric = ?2) AND (?3 IS NULL OR attempt = ?3) ORDER BY id",
       "select observations"};
   // One statement, so that the trial's existence and current attempt are read from the same
   // snapshot as its observations: no observation row means a NULL row; no trial, no row at all.
   sqlite::Statement find_observations{
       db,
-      "SELECT o.metric, o.value, o.time FROM trials t LEFT JOIN observations o ON o.trial = t.name "
-      "AND (?2 IS NULL OR o.metric = ?2) AND (?3 IS NULL OR o.attempt = ?3) "
+      "SELECT o.metric, o.value, o.time, o.fold FROM trials t LEFT JOIN observations o "
+      "ON o.trial = t.name AND (?2 IS NULL OR o.metric = ?2) AND (?3 IS NULL OR o.attempt = ?3) "
       "AND (?4 = 0 OR o.attempt = t.attempt) AND (?5 IS NULL OR o.time >= ?5) "
-      "AND (?6 IS NULL OR o.time <= ?6) WHERE t.name = ?1 ORDER BY o.id",
+      "AND (?6 IS NULL OR o.time <= ?6) AND (?7 IS NULL OR o.fold = ?7) WHERE t.name = ?1 "
+      "ORDER BY o.id",
       "find observations"};
   sqlite::Statement delete_observations{db, "DELETE FROM observations WHERE trial = ?1",
                                         "delete observations"};
@@ -185,7 +188,16 @@ struct SqliteStore::Impl {
     trial.created_at = FromUnixMicros(s.Int(11));
     trial.started_at = OptionalTime(s.OptionalInt(12));
     trial.completed_at = OptionalTime(s.OptionalInt(13));
+    CrossValidationResults cv =
+        DecodeCrossValidation(s.Text(14), {"trials", trial.name, "cross_validation"});
+    trial.folds = std::move(cv.folds);
+    trial.final_evaluation = std::move(cv.final_evaluation);
     return trial;
+  }
+
+  // A row of (metric, value, time, fold).
+  static Observation ReadObservation(sqlite::Statement& s) {
+    return {s.Text(0), s.Double(1), FromUnixMicros(s.Int(2)), static_cast<int>(s.Int(3))};
   }
 
   void InsertObservations(std::string_view trial, int attempt,
@@ -196,7 +208,8 @@ struct SqliteStore::Impl {
           .Bind(2, int64_t{attempt})
           .Bind(3, o.metric)
           .Bind(4, o.value)
-          .Bind(5, ToUnixMicros(o.time));
+          .Bind(5, ToUnixMicros(o.time))
+          .Bind(6, int64_t{o.fold});
       insert_observation.Run();
     }
     insert_observation.Reset();
@@ -311,7 +324,8 @@ void SqliteStore::CreateTrials(std::span<const Trial> trials) {
         .Bind(11, EncodeMetrics(trial.metrics))
         .Bind(12, ToUnixMicros(trial.created_at))
         .Bind(13, OptionalMicros(trial.started_at))
-        .Bind(14, OptionalMicros(trial.completed_at));
+        .Bind(14, OptionalMicros(trial.completed_at))
+        .Bind(15, EncodeCrossValidation(trial));
     s.Run();
     s.Reset();
   }
@@ -333,7 +347,8 @@ void SqliteStore::UpdateTrial(const Trial& trial, std::span<const Observation> o
       .Bind(7, trial.objective)
       .Bind(8, EncodeMetrics(trial.metrics))
       .Bind(9, OptionalMicros(trial.started_at))
-      .Bind(10, OptionalMicros(trial.completed_at));
+      .Bind(10, OptionalMicros(trial.completed_at))
+      .Bind(11, EncodeCrossValidation(trial));
   s.Run();
   s.Reset();
   if (impl_->db.Changes() == 0) {
@@ -394,9 +409,8 @@ std::vector<Observation> SqliteStore::GetObservations(std::string_view trial,
   else
     s.BindNull(3);
   std::vector<Observation> observations;
-  while (s.Step()) {
-    observations.push_back({s.Text(0), s.Double(1), FromUnixMicros(s.Int(2))});
-  }
+  while (s.Step())
+    observations.push_back(impl_->ReadObservation(s));
   return observations;
 }
 
@@ -418,12 +432,13 @@ std::vector<Observation> SqliteStore::FindObservations(std::string_view trial,
   s.Bind(4, int64_t{current});
   s.Bind(5, OptionalMicros(filter.from));
   s.Bind(6, OptionalMicros(filter.to));
+  s.Bind(7, filter.fold ? std::optional<int64_t>(*filter.fold) : std::nullopt);
   bool found = false;
   std::vector<Observation> observations;
   while (s.Step()) {
     found = true;
     if (s.IsNull(0)) continue;  // the trial has no matching observation
-    observations.push_back({s.Text(0), s.Double(1), FromUnixMicros(s.Int(2))});
+    observations.push_back(impl_->ReadObservation(s));
   }
   if (!found) throw Error(ErrorCode::kNotFound, "trial " + std::string(trial) + " does not exist");
   return observations;

@@ -17,7 +17,7 @@ namespace tuneup {
 class SqliteStore final : public Store {
  public:
   // The schema version this build writes; a database with a newer one is refused.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database at `path` and brings its schema up to date. Throws
   // Error(kFailedPrecondition) for a database written by a newer tuneup, Error(kIo) when the file

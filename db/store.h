@@ -9,7 +9,7 @@
 // for a name that is taken, kUnavailable when the database is busy or unreachable (retryable),
 // kInternal for a stored row that cannot be read back (names the table, row and column),
 // kInvalidArgument (nothing written) for a value that cannot be stored faithfully: a non-finite
-// observation, objective or metric.
+// observation, objective or metric, also in a fold result (db/row_codec.h, CheckStorable).
 #pragma once
 
 #include <cstdint>
@@ -64,20 +64,21 @@ class Store {
   // Inserts trials, all or none. Throws kNotFound when their experiment does not exist and
   // kAlreadyExists when a trial name is taken.
   virtual void CreateTrials(std::span<const Trial> trials) = 0;
-  // Writes the trial's state (status, reason, message, attempt, objective, metrics, times) and
-  // appends `observations` to its current attempt, in one transaction. Throws kNotFound.
-  virtual void UpdateTrial(const Trial& trial, std::span<const Observation> observations) = 0;
-  // Appends observations to attempt `attempt` (or kCurrentAttempt) of trial `trial`, in one
+  // Writes the trial's state (status, reason, message, attempt, objective, metrics, times, fold
+  // results and final evaluation) and appends `observations` to its current attempt (the
+  // trial's, Trial::attempt, whatever job each observation names in Observation::fold), in one
   // transaction. Throws kNotFound.
+  virtual void UpdateTrial(const Trial& trial, std::span<const Observation> observations) = 0;
+  // Appends observations to attempt `attempt` (or kCurrentAttempt, the trial's) of trial `trial`,
+  // in one transaction, each under its Observation::fold. Throws kNotFound.
   virtual void AppendObservations(std::string_view trial, int attempt,
                                   std::span<const Observation> observations) = 0;
   // The trial called `name`, or nullopt.
   virtual std::optional<Trial> GetTrial(std::string_view name) = 0;
   // The experiment's trials in creation order.
   virtual std::vector<Trial> ListTrials(std::string_view experiment) = 0;
-  // A trial's observations in the order they were reported; optionally only one metric and/or
-  // one attempt.
-  // `metric` / `attempt` nullopt: all of them.
+  // A trial's observations in the order they were reported, each with its fold; optionally only
+  // one metric and/or one attempt (`metric` / `attempt` nullopt: all of them).
   virtual std::vector<Observation> GetObservations(std::string_view trial,
                                                    const std::optional<std::string>& metric,
                                                    std::optional<int> attempt) = 0;

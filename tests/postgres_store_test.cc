@@ -186,48 +186,108 @@ TEST(PostgresStoreTest, TheSchemaStillTiesObservationsToTrials) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM observations"), 0);
 }
 
-// A database made by a build of schema version 1 (observations with a foreign key) is migrated
-// to the current version without losing an observation.
-TEST(PostgresStoreTest, MigratesAVersionOneDatabaseKeepingItsObservations) {
+// A database made by a build of an older schema version is migrated to the current one without
+// losing a trial or an observation: from version 1 (observations with a foreign key) and from
+// version 2 (before cross-validation). Its trials read back with no fold results and its
+// observations as their trial's own job's (fold -1), and both take fold results afterwards.
+TEST(PostgresStoreTest, MigratesAnOlderDatabaseKeepingItsTrialsAndObservations) {
   static int made = 0;
   const std::string server = PostgresServerUri();
-  const std::string database =
-      "version_one_" + std::to_string(::getpid()) + "_" + std::to_string(++made);
-  {
-    pqxx::connection admin(server);
-    pqxx::nontransaction(admin).exec("CREATE DATABASE " + database);
-  }
-  const std::string uri = server.substr(0, server.rfind('/') + 1) + database;
-  {
+  for (int version : {1, 2}) {
+    SCOPED_TRACE("from schema version " + std::to_string(version));
+    const std::string database = "version_" + std::to_string(version) + "_" +
+                                 std::to_string(::getpid()) + "_" + std::to_string(++made);
+    {
+      pqxx::connection admin(server);
+      pqxx::nontransaction(admin).exec("CREATE DATABASE " + database);
+    }
+    const std::string uri = server.substr(0, server.rfind('/') + 1) + database;
+    {
+      pqxx::connection connection(uri);
+      ApplyPostgresMigrations(connection, version);
+      pqxx::work tx(connection);
+      tx.exec(
+          "INSERT INTO experiments VALUES ('old', 'default', '{}', 'Running', '', '', 1, NULL, "
+          "NULL)");
+      tx.exec(
+          "INSERT INTO trials VALUES ('old-0', 'old', 0, '[]', '{}', 'Running', '', '', 0, 0.5, "
+          "'[{\"name\": \"loss\", \"min\": 0.25, \"max\": 0.5, \"latest\": 0.25, "
+          "\"count\": 2}]', 1, 2, NULL)");
+      tx.exec(
+          "INSERT INTO observations (trial, attempt, metric, value, time) VALUES "
+          "('old-0', 0, 'loss', 0.5, 10), ('old-0', 0, 'loss', 0.25, 20)");
+      tx.commit();
+    }
+    PostgresStore store(uri);
+    std::optional<Trial> old = store.GetTrial("old-0");
+    ASSERT_TRUE(old.has_value());
+    EXPECT_EQ(old->objective, 0.5);
+    EXPECT_EQ(old->metrics, (std::vector<MetricSummary>{{"loss", 0.25, 0.5, 0.25, 2}}));
+    EXPECT_EQ(old->started_at, FromUnixMicros(2));
+    EXPECT_TRUE(old->folds.empty());
+    EXPECT_EQ(old->final_evaluation, std::nullopt);
+    ASSERT_EQ(store.ListTrials("old").size(), 1u);
+    EXPECT_TRUE(store.ListTrials("old")[0].folds.empty());
+
+    std::vector<Observation> more{{"loss", 0.125, FromUnixMicros(30)},
+                                  {"loss", 0.0625, FromUnixMicros(40)}};
+    store.AppendObservations("old-0", 0, more);
+    auto got = store.GetObservations("old-0", "loss", 0);
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_EQ(got[0].value, 0.5);
+    EXPECT_EQ(got[1].value, 0.25);
+    EXPECT_EQ(got[3].time, FromUnixMicros(40));
+    for (const Observation& o : got)
+      EXPECT_EQ(o.fold, kTrialJob);
+    EXPECT_TRUE(
+        ThrowsError([&] { store.AppendObservations("old-1", 0, more); }, ErrorCode::kNotFound));
+
+    // The migrated rows take fold results and fold observations.
+    FoldResult fold;
+    fold.index = 0;
+    fold.status = TrialStatus::kRunning;
+    fold.started_at = FromUnixMicros(45);
+    old->folds = {fold};
+    store.UpdateTrial(*old, std::vector<Observation>{{"loss", 0.03125, FromUnixMicros(50), 0}});
+    EXPECT_EQ(store.GetTrial("old-0")->folds, old->folds);
+    ObservationFilter first;
+    first.fold = 0;
+    got = store.FindObservations("old-0", first);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].value, 0.03125);
+
     pqxx::connection connection(uri);
-    ApplyPostgresMigrations(connection, 1);
     pqxx::work tx(connection);
-    tx.exec(
-        "INSERT INTO experiments VALUES ('old', 'default', '{}', 'Running', '', '', 1, NULL, "
-        "NULL)");
-    tx.exec(
-        "INSERT INTO trials VALUES ('old-0', 'old', 0, '[]', '{}', 'Running', '', '', 0, NULL, "
-        "'[]', 1, NULL, NULL)");
-    tx.exec(
-        "INSERT INTO observations (trial, attempt, metric, value, time) VALUES "
-        "('old-0', 0, 'loss', 0.5, 10), ('old-0', 0, 'loss', 0.25, 20)");
-    tx.commit();
+    EXPECT_EQ(tx.exec("SELECT MAX(version) FROM schema_migrations")[0][0].as<int>(),
+              PostgresStore::kSchemaVersion);
   }
-  PostgresStore store(uri);
-  std::vector<Observation> more{{"loss", 0.125, FromUnixMicros(30)},
-                                {"loss", 0.0625, FromUnixMicros(40)}};
-  store.AppendObservations("old-0", 0, more);
-  auto got = store.GetObservations("old-0", "loss", 0);
-  ASSERT_EQ(got.size(), 4u);
-  EXPECT_EQ(got[0].value, 0.5);
-  EXPECT_EQ(got[1].value, 0.25);
-  EXPECT_EQ(got[3].time, FromUnixMicros(40));
-  EXPECT_TRUE(
-      ThrowsError([&] { store.AppendObservations("old-1", 0, more); }, ErrorCode::kNotFound));
-  pqxx::connection connection(uri);
-  pqxx::work tx(connection);
-  EXPECT_EQ(tx.exec("SELECT MAX(version) FROM schema_migrations")[0][0].as<int>(),
-            PostgresStore::kSchemaVersion);
+}
+
+// A cross_validation column that does not decode is kInternal naming the table, the row and the
+// column; the trial's neighbours stay readable.
+TEST(PostgresStoreTest, ADamagedCrossValidationColumnNamesTableRowAndColumn) {
+  PostgresStoreFactory factory(false);
+  std::unique_ptr<Store> store = factory.Open();
+  store->CreateExperiment(ConformanceExperiment("hurt"));
+  std::vector<Trial> trials{PendingTrial("hurt", "hurt-ok", 0),
+                            PendingTrial("hurt", "hurt-bad", 1)};
+  store->CreateTrials(trials);
+  pqxx::connection connection(factory.uri());
+  for (const char* damage : {"{", "[]", "{\"folds\": [{\"index\": 0}]}", "{\"final\": 1}"}) {
+    SCOPED_TRACE(damage);
+    {
+      pqxx::work tx(connection);
+      tx.exec_params("UPDATE trials SET cross_validation = $1 WHERE name = 'hurt-bad'",
+                     std::string(damage));
+      tx.commit();
+    }
+    std::string message;
+    EXPECT_TRUE(ThrowsError([&] { store->GetTrial("hurt-bad"); }, ErrorCode::kInternal, &message));
+    for (const char* part : {"trials", "hurt-bad", "cross_validation"})
+      EXPECT_NE(message.find(part), std::string::npos) << message;
+    EXPECT_TRUE(ThrowsError([&] { store->ListTrials("hurt"); }, ErrorCode::kInternal));
+    EXPECT_EQ(store->GetTrial("hurt-ok")->name, "hurt-ok");
+  }
 }
 
 TEST(PostgresStoreTest, UnreachableServerIsUnavailable) {

@@ -19,6 +19,9 @@
 
 #include "api/experiment_json.h"
 #include "common/text.h"
+#include "db/row_codec.h"
+#include "db/sqlite.h"
+#include "db/sqlite_schema.h"
 #include "tests/support/store_conformance.h"
 #include "tests/support/test_support.h"
 
@@ -157,6 +160,91 @@ TEST_F(SqliteStoreTest, ReopeningAnExistingFileKeepsDataAndAppliesNoMigrationTwi
   EXPECT_EQ(raw.One("SELECT applied_at FROM schema_migrations WHERE version = 1"), applied_at);
 }
 
+// A file written by a build of schema version 1, before cross-validation: after the migration
+// its trials read back with no fold results and its observations as their trial's own job's
+// (fold -1), and both take fold results.
+TEST_F(SqliteStoreTest, MigratesAVersionOneDatabaseKeepingItsTrialsAndObservations) {
+  {
+    sqlite::Connection db(Path());
+    ApplySqliteMigrations(db, 1);
+    sqlite::Statement experiment(db,
+                                 "INSERT INTO experiments VALUES (?1, 'default', ?2, 'Running', "
+                                 "'ExperimentRunning', '', ?3, ?3, NULL)",
+                                 "insert experiment");
+    experiment.Bind(1, "old")
+        .Bind(2, EncodeExperimentSpec(Record("old").experiment))
+        .Bind(3, ToUnixMicros(At(1)));
+    experiment.Run();
+    db.Execute(
+        "INSERT INTO trials VALUES "
+        "('old-0', 'old', 0, '[{\"name\": \"x\", \"value\": \"0.5\"}]', '{\"k\": \"v\"}', "
+        "'Succeeded', 'TrialSucceeded', 'done', 1, 0.25, "
+        "'[{\"name\": \"loss\", \"min\": 0.25, \"max\": 0.5, \"latest\": 0.25, \"count\": 2}]', "
+        "1700000000000003, 1700000000000005, 1700000000000007), "
+        "('old-1', 'old', 1, '[]', '{}', 'Pending', '', '', 0, NULL, '[]', 1700000000000009, NULL, "
+        "NULL)",
+        "insert trials");
+    db.Execute(
+        "INSERT INTO observations (trial, attempt, metric, value, time) VALUES "
+        "('old-0', 0, 'loss', 0.5, 10), ('old-0', 1, 'loss', 0.25, 20)",
+        "insert observations");
+  }
+  std::string applied_at;
+  {
+    RawDb raw(Path());
+    ASSERT_EQ(raw.One("SELECT MAX(version) FROM schema_migrations"), "1");
+    applied_at = raw.One("SELECT applied_at FROM schema_migrations WHERE version = 1");
+  }
+
+  SqliteStore store(Path());
+  ASSERT_TRUE(store.GetExperiment("old").has_value());
+  std::vector<Trial> trials = store.ListTrials("old");
+  ASSERT_THAT(Names(trials), ElementsAre("old-0", "old-1"));
+  const Trial& old = trials[0];
+  EXPECT_EQ(old.assignment, (Assignment{{"x", "0.5"}}));
+  EXPECT_EQ(old.status, TrialStatus::kSucceeded);
+  EXPECT_EQ(old.attempt, 1);
+  EXPECT_EQ(old.objective, 0.25);
+  EXPECT_EQ(old.metrics, (std::vector<MetricSummary>{{"loss", 0.25, 0.5, 0.25, 2}}));
+  EXPECT_EQ(old.completed_at, At(7));
+  for (const Trial& trial : trials) {
+    EXPECT_THAT(trial.folds, IsEmpty()) << trial.name;
+    EXPECT_EQ(trial.final_evaluation, std::nullopt) << trial.name;
+  }
+  std::vector<Observation> observations =
+      store.GetObservations("old-0", std::nullopt, std::nullopt);
+  ASSERT_EQ(observations.size(), 2u);
+  EXPECT_EQ(observations[0].value, 0.5);
+  EXPECT_EQ(observations[1].time, FromUnixMicros(20));
+  for (const Observation& o : observations)
+    EXPECT_EQ(o.fold, kTrialJob);
+  ObservationFilter own;
+  own.fold = kTrialJob;
+  EXPECT_EQ(store.FindObservations("old-0", own).size(), 2u);
+
+  // The migrated rows take fold results and fold observations.
+  Trial trial = old;
+  FoldResult fold;
+  fold.index = 0;
+  fold.status = TrialStatus::kSucceeded;
+  fold.objective = 0.125;
+  fold.started_at = At(11);
+  trial.folds = {fold};
+  store.UpdateTrial(trial, std::vector<Observation>{{"loss", 0.125, At(12), 0}});
+  EXPECT_EQ(store.GetTrial("old-0")->folds, trial.folds);
+  ObservationFilter first;
+  first.fold = 0;
+  ASSERT_EQ(store.FindObservations("old-0", first).size(), 1u);
+  EXPECT_EQ(store.FindObservations("old-0", first)[0].value, 0.125);
+
+  RawDb raw(Path());
+  EXPECT_EQ(
+      raw.One("SELECT group_concat(version) FROM (SELECT version FROM schema_migrations ORDER "
+              "BY version)"),
+      "1,2");
+  EXPECT_EQ(raw.One("SELECT applied_at FROM schema_migrations WHERE version = 1"), applied_at);
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerTuneupAndLeavesItAlone) {
   {
     SqliteStore store(Path());
@@ -222,6 +310,22 @@ TEST_F(SqliteStoreTest, ADamagedTrialColumnNamesTableRowAndColumnAndSparesOtherR
       {"labels", "'not json'"},
       {"assignment", "'[{\"name\": \"x\"}]'"},
       {"assignment", "'{}'"},
+      {"cross_validation", "'{\"folds\": [{\"index\": 0, '"},  // truncated JSON
+      {"cross_validation", "'[]'"},
+      {"cross_validation", "''"},
+      {"cross_validation", "'{\"folds\": {}}'"},
+      {"cross_validation", "'{\"fold\": []}'"},
+      {"cross_validation", "'{\"folds\": [{\"index\": 0, \"attempt\": 0}]}'"},
+      {"cross_validation",
+       "'{\"folds\": [{\"index\": -7, \"status\": \"Running\", \"attempt\": 0}]}'"},
+      {"cross_validation",
+       "'{\"final\": {\"index\": -2, \"status\": \"Exploded\", \"attempt\": 0}}'"},
+      {"cross_validation",
+       "'{\"final\": {\"index\": -2, \"status\": \"Running\", \"attempt\": 0, "
+       "\"objective\": \"high\"}}'"},
+      {"cross_validation",
+       "'{\"folds\": [{\"index\": 0, \"status\": \"Running\", \"attempt\": 0, "
+       "\"startTime\": \"yesterday\"}]}'"},
   };
   RawDb raw(Path());
   for (const Damage& damage : damages) {

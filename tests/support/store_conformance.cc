@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <latch>
+#include <limits>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
@@ -18,6 +19,7 @@
 
 #include <gmock/gmock.h>
 
+#include "api/cross_validation.h"
 #include "api/experiment_json.h"
 #include "api/manifest.h"
 #include "common/text.h"
@@ -155,6 +157,30 @@ Trial MakeTrial(const std::string& experiment, const std::string& name, int64_t 
   return trial;
 }
 
+// A fold job that has not started yet.
+FoldResult PendingFold(int index) {
+  FoldResult fold;
+  fold.index = index;
+  return fold;
+}
+
+// The result of fold job `index` (kFinalJob: the final evaluation) with every field set to
+// something other than its default; its times are `offset` microseconds on.
+FoldResult FullFold(int index, int64_t offset) {
+  FoldResult fold;
+  fold.index = index;
+  fold.status = TrialStatus::kSucceeded;
+  fold.message = "fold " + std::to_string(index) + " said \"done\"\nand 'left'";
+  fold.attempt = 1;
+  fold.objective = 0.1 * (index + 3) + 0.2;  // not round
+  fold.metrics = {{"loss", 5e-324, 1.7976931348623157e308, 0.1 + 0.2, 7},
+                  {"accuracy", -1e-300, 0.97, 0.97, 9'007'199'254'740'993}};
+  fold.job = "local:" + std::to_string(4242 + index);
+  fold.started_at = At(offset + 1'000'001);
+  fold.completed_at = At(offset + 2'999'999);
+  return fold;
+}
+
 // A trial with every field set to something other than its default.
 Trial FullTrial(const std::string& experiment, const std::string& name, int64_t sequence) {
   Trial trial = MakeTrial(experiment, name, sequence);
@@ -168,6 +194,12 @@ Trial FullTrial(const std::string& experiment, const std::string& name, int64_t 
                    {"accuracy", -1e-300, 0.97, 0.97, 9'007'199'254'740'993}};
   trial.started_at = At(2'000'001);
   trial.completed_at = At(3'999'999);
+  FoldResult running = FullFold(1, 7);
+  running.status = TrialStatus::kRunning;
+  running.objective.reset();
+  running.completed_at.reset();
+  trial.folds = {FullFold(0, 3), running, PendingFold(2)};
+  trial.final_evaluation = FullFold(kFinalJob, 11);
   return trial;
 }
 
@@ -195,7 +227,11 @@ std::string Describe(const Trial& t) {
         << " latest=" << Num(m.latest) << " count=" << m.count << ";";
   }
   out << "\ncreated_at: " << Time(t.created_at) << "\nstarted_at: " << Time(t.started_at)
-      << "\ncompleted_at: " << Time(t.completed_at) << "\n";
+      << "\ncompleted_at: " << Time(t.completed_at) << "\nfolds:";
+  for (const auto& f : t.folds)
+    out << " " << FoldResultToJson(f).dump() << ";";
+  out << "\nfinal_evaluation: "
+      << (t.final_evaluation ? FoldResultToJson(*t.final_evaluation).dump() : "none") << "\n";
   return out.str();
 }
 
@@ -211,7 +247,8 @@ std::string Describe(const ExperimentRecord& r) {
 }
 
 std::string Describe(const Observation& o) {
-  return Json(o.metric).dump() + "=" + Num(o.value) + "@" + Time(o.time);
+  return Json(o.metric).dump() + "=" + Num(o.value) + "@" + Time(o.time) +
+         " fold=" + std::to_string(o.fold);
 }
 
 std::vector<std::string> Describe(const std::vector<Observation>& observations) {
@@ -661,6 +698,134 @@ TEST_P(StoreConformanceTest, NonFiniteValuesAreRefusedAndNothingIsWritten) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Cross-validated trials: fold results and the final evaluation.
+
+TEST_P(StoreConformanceTest, FoldResultsRoundTripThroughUpdateTrialGetTrialAndListTrials) {
+  store().CreateExperiment(Record("cv"));
+  std::vector<Trial> trials{MakeTrial("cv", "cv-0", 0), MakeTrial("cv", "cv-1", 1)};
+  store().CreateTrials(trials);
+  auto expect_stored = [&](const Trial& want) {
+    SCOPED_TRACE(want.name);
+    std::optional<Trial> got = store().GetTrial(want.name);
+    ASSERT_TRUE(got.has_value());
+    EXPECT_TRUE(got->folds == want.folds) << Describe(*got);
+    EXPECT_TRUE(got->final_evaluation == want.final_evaluation) << Describe(*got);
+    EXPECT_EQ(Describe(*got), Describe(want));
+    for (const Trial& listed : store().ListTrials("cv")) {
+      if (listed.name != want.name) continue;
+      EXPECT_TRUE(listed.folds == want.folds) << Describe(listed);
+      EXPECT_TRUE(listed.final_evaluation == want.final_evaluation) << Describe(listed);
+      EXPECT_EQ(Describe(listed), Describe(want));
+    }
+  };
+  expect_stored(trials[0]);  // not cross-validated: no folds, no final evaluation
+
+  // The fold jobs start, each with its own status, job and times.
+  Trial& trial = trials[0];
+  trial.status = TrialStatus::kRunning;
+  trial.started_at = At(1'000'001);
+  trial.folds = {PendingFold(0), PendingFold(1), PendingFold(2)};
+  for (auto& fold : trial.folds)
+    fold.status = TrialStatus::kRunning;
+  trial.folds[0].started_at = At(1'000'003);
+  trial.folds[0].job = "local:4242";
+  store().UpdateTrial(trial, {});
+  expect_stored(trial);
+
+  trial.folds[0] = FullFold(0, 5);
+  trial.folds[1] = FullFold(1, 9);
+  trial.folds[1].status = TrialStatus::kFailed;
+  trial.folds[1].objective.reset();
+  trial.folds[1].metrics.clear();
+  trial.folds[1].message = HostileStrings()[0] + HostileStrings()[10];
+  trial.folds[2].status = TrialStatus::kPending;  // preempted: re-runs alone, as attempt 1
+  trial.folds[2].attempt = 1;
+  trial.folds[2].message = trial_reason::kPreempted;
+  trial.folds[2].job = HostileStrings()[18];
+  trial.objective = *trial.folds[0].objective;
+  trial.metrics = trial.folds[0].metrics;
+  store().UpdateTrial(trial, {});
+  expect_stored(trial);
+  expect_stored(trials[1]);  // its neighbour is untouched
+
+  // The final evaluation is stored apart from the folds.
+  trial.folds[2] = FullFold(2, 13);
+  trial.status = TrialStatus::kSucceeded;
+  trial.completed_at = At(20'000'001);
+  trial.final_evaluation = FullFold(kFinalJob, 17);
+  trial.final_evaluation->objective = -0.0;
+  store().UpdateTrial(trial, {});
+  expect_stored(trial);
+
+  // And both can be cleared again.
+  trial.final_evaluation.reset();
+  store().UpdateTrial(trial, {});
+  expect_stored(trial);
+  trial.folds.clear();
+  trial.final_evaluation = PendingFold(kFinalJob);
+  store().UpdateTrial(trial, {});
+  expect_stored(trial);
+  trial.final_evaluation.reset();
+  store().UpdateTrial(trial, {});
+  expect_stored(trial);
+
+  // CreateTrials stores them too (a trial restored from another store).
+  Trial created = FullTrial("cv", "cv-2", 2);
+  store().CreateTrials({&created, 1});
+  expect_stored(created);
+}
+
+TEST_P(StoreConformanceTest, UnstorableFoldResultsAreRefusedAndNothingIsWritten) {
+  store().CreateExperiment(Record("cv-bad"));
+  Trial trial = FullTrial("cv-bad", "cv-bad-0", 0);
+  store().CreateTrials({&trial, 1});
+  const std::vector<Observation> observations{{"loss", 1, At(1), 0}};
+
+  std::vector<std::pair<std::string, std::function<void(Trial&)>>> damages;
+  const double kInfinity = std::numeric_limits<double>::infinity();
+  for (double bad : {std::nan(""), kInfinity, -kInfinity}) {
+    const std::string value = Num(bad);
+    damages.push_back({"fold objective " + value, [=](Trial& t) { t.folds[0].objective = bad; }});
+    damages.push_back(
+        {"fold metric min " + value, [=](Trial& t) { t.folds[1].metrics[0].min = bad; }});
+    damages.push_back(
+        {"fold metric latest " + value, [=](Trial& t) { t.folds[0].metrics[1].latest = bad; }});
+    damages.push_back(
+        {"final objective " + value, [=](Trial& t) { t.final_evaluation->objective = bad; }});
+    damages.push_back(
+        {"final metric max " + value, [=](Trial& t) { t.final_evaluation->metrics[0].max = bad; }});
+  }
+  // What the cross_validation column could not read back.
+  damages.push_back({"fold index -3", [](Trial& t) { t.folds[1].index = -3; }});
+  damages.push_back({"negative fold attempt", [](Trial& t) { t.folds[2].attempt = -1; }});
+  damages.push_back(
+      {"fold time before 1678", [](Trial& t) { t.folds[0].started_at = Timestamp::min(); }});
+  damages.push_back({"final time after 2261",
+                     [](Trial& t) { t.final_evaluation->completed_at = Timestamp::max(); }});
+
+  for (const auto& [what, damage] : damages) {
+    SCOPED_TRACE(what);
+    Trial changed = trial;
+    changed.status = TrialStatus::kSucceeded;
+    damage(changed);
+    std::string message;
+    EXPECT_TRUE(ThrowsError([&] { store().UpdateTrial(changed, observations); },
+                            ErrorCode::kInvalidArgument, &message));
+    EXPECT_THAT(message, ::testing::HasSubstr("cv-bad-0"));
+    changed.name = "cv-bad-1";
+    changed.sequence = 1;
+    EXPECT_TRUE(ThrowsError(
+        [&] {
+          store().CreateTrials({&changed, 1});
+        },
+        ErrorCode::kInvalidArgument));
+  }
+  EXPECT_THAT(store().GetObservations("cv-bad-0", NoMetric(), std::nullopt), IsEmpty());
+  EXPECT_EQ(DescribeTrial(store().GetTrial("cv-bad-0")), Describe(trial));
+  EXPECT_THAT(Names(store().ListTrials("cv-bad")), ElementsAre("cv-bad-0"));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Observations.
 
 TEST_P(StoreConformanceTest, ObservationsKeepArrivalOrderWhateverTheirTimestamps) {
@@ -811,7 +976,20 @@ TEST_P(StoreConformanceTest, ManyObservationsInOneCallAreAllOrNothingToReaders) 
 
 ObservationFilter Filter(std::optional<std::string> metric, std::optional<int> attempt,
                          std::optional<Timestamp> from, std::optional<Timestamp> to) {
-  return {std::move(metric), attempt, from, to};
+  ObservationFilter filter;
+  filter.metric = std::move(metric);
+  filter.attempt = attempt;
+  filter.from = from;
+  filter.to = to;
+  return filter;
+}
+
+// Observations of one job of the trial (Observation::fold), optionally of one metric and attempt.
+ObservationFilter OfFold(int fold, std::optional<std::string> metric = std::nullopt,
+                         std::optional<int> attempt = std::nullopt) {
+  ObservationFilter filter = Filter(std::move(metric), attempt, std::nullopt, std::nullopt);
+  filter.fold = fold;
+  return filter;
 }
 
 TEST_P(StoreConformanceTest, FindObservationsFiltersByMetricAttemptAndInclusiveTimeBounds) {
@@ -880,7 +1058,8 @@ TEST_P(StoreConformanceTest, FindObservationsOfTheCurrentAttempt) {
   store().CreateTrials({&trial, 1});
   Observation first{"loss", 1, At(1)}, second{"loss", 2, At(2)};
   store().AppendObservations("current-0", 0, std::vector<Observation>{first});
-  const ObservationFilter current{std::nullopt, kCurrentAttempt, std::nullopt, std::nullopt};
+  const ObservationFilter current =
+      Filter(std::nullopt, kCurrentAttempt, std::nullopt, std::nullopt);
   EXPECT_THAT(Describe(store().FindObservations("current-0", current)),
               ElementsAre(Describe(first)));
 
@@ -892,6 +1071,55 @@ TEST_P(StoreConformanceTest, FindObservationsOfTheCurrentAttempt) {
   store().UpdateTrial(trial, {});
   EXPECT_THAT(store().FindObservations("current-0", current), IsEmpty());
   EXPECT_EQ(store().FindObservations("current-0", {}).size(), 2u);
+}
+
+TEST_P(StoreConformanceTest, ObservationsKeepTheirFoldAndFindObservationsFiltersByIt) {
+  store().CreateExperiment(Record("folds"));
+  std::vector<Trial> trials{MakeTrial("folds", "folds-0", 0), MakeTrial("folds", "folds-1", 1)};
+  store().CreateTrials(trials);
+  // Fold 0 and the trial's own job on attempt 0, fold 1 on attempts 0 and 1, the final
+  // evaluation on attempt 1: through one-row and many-row appends and through UpdateTrial.
+  Observation own{"loss", 0.9, At(1), kTrialJob}, f0{"loss", 0.5, At(2), 0};
+  Observation f0acc{"accuracy", 0.7, At(3), 0}, f1{"loss", 0.6, At(4), 1};
+  Observation f1again{"loss", 0.4, At(5), 1}, f1acc{"accuracy", 0.8, At(6), 1};
+  Observation last{"loss", 0.3, At(7), kFinalJob};
+  store().AppendObservations("folds-0", 0, std::vector<Observation>{own});
+  store().AppendObservations("folds-0", 0, std::vector<Observation>{f0, f0acc, f1});
+  store().AppendObservations("folds-1", 0, std::vector<Observation>{{"loss", 42, At(4), 1}});
+  Trial trial = trials[0];
+  trial.attempt = 1;
+  store().UpdateTrial(trial, std::vector<Observation>{f1again, f1acc});
+  store().AppendObservations("folds-0", kCurrentAttempt, std::vector<Observation>{last});
+
+  EXPECT_THAT(Describe(store().GetObservations("folds-0", NoMetric(), std::nullopt)),
+              ElementsAre(Describe(own), Describe(f0), Describe(f0acc), Describe(f1),
+                          Describe(f1again), Describe(f1acc), Describe(last)));
+  EXPECT_THAT(Describe(store().GetObservations("folds-0", "loss", 1)),
+              ElementsAre(Describe(f1again), Describe(last)));
+
+  auto find = [&](const ObservationFilter& filter) {
+    return Describe(store().FindObservations("folds-0", filter));
+  };
+  EXPECT_THAT(find(OfFold(kTrialJob)), ElementsAre(Describe(own)));
+  EXPECT_THAT(find(OfFold(0)), ElementsAre(Describe(f0), Describe(f0acc)));
+  EXPECT_THAT(find(OfFold(1)), ElementsAre(Describe(f1), Describe(f1again), Describe(f1acc)));
+  EXPECT_THAT(find(OfFold(kFinalJob)), ElementsAre(Describe(last)));
+  EXPECT_THAT(find(OfFold(2)), IsEmpty());
+  EXPECT_THAT(find(OfFold(1, std::nullopt, 1)), ElementsAre(Describe(f1again), Describe(f1acc)));
+  EXPECT_THAT(find(OfFold(1, std::nullopt, 0)), ElementsAre(Describe(f1)));
+  EXPECT_THAT(find(OfFold(0, std::nullopt, 1)), IsEmpty());
+  EXPECT_THAT(find(OfFold(1, "loss")), ElementsAre(Describe(f1), Describe(f1again)));
+  EXPECT_THAT(find(OfFold(1, "accuracy", 1)), ElementsAre(Describe(f1acc)));
+  EXPECT_THAT(find(OfFold(0, "accuracy", 0)), ElementsAre(Describe(f0acc)));
+  EXPECT_THAT(find(OfFold(0, "accuracy", 1)), IsEmpty());
+  EXPECT_THAT(find(OfFold(kFinalJob, "loss", kCurrentAttempt)), ElementsAre(Describe(last)));
+  ObservationFilter timed = OfFold(1, std::nullopt, kCurrentAttempt);
+  timed.from = timed.to = At(6);
+  EXPECT_THAT(find(timed), ElementsAre(Describe(f1acc)));
+  EXPECT_THAT(Describe(store().FindObservations("folds-1", OfFold(1))),
+              ElementsAre(Describe(Observation{"loss", 42, At(4), 1})));
+  EXPECT_TRUE(
+      ThrowsError([&] { store().FindObservations("folds-2", OfFold(0)); }, ErrorCode::kNotFound));
 }
 
 TEST_P(StoreConformanceTest, FindObservationsOfUnknownTrialIsNotFound) {
@@ -907,7 +1135,7 @@ TEST_P(StoreConformanceTest, FindObservationsOfUnknownTrialIsNotFound) {
   EXPECT_TRUE(ThrowsError(
       [&] {
         store().FindObservations("known-1",
-                                 {std::nullopt, kCurrentAttempt, std::nullopt, std::nullopt});
+                                 Filter(std::nullopt, kCurrentAttempt, std::nullopt, std::nullopt));
       },
       ErrorCode::kNotFound));
 }
