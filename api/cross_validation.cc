@@ -115,9 +115,12 @@ int RepeatOf(int index, int folds) {
   return folds > 0 ? index / folds : 0;
 }
 
+std::string FoldDirName(int index) {
+  return index == kFinalJob ? "final" : "fold-" + std::to_string(index);
+}
+
 std::string FoldJobName(const std::string& trial, int index) {
-  if (index == kFinalJob) return trial + "/final";
-  return trial + "/fold-" + std::to_string(index);
+  return trial + "-" + FoldDirName(index);
 }
 
 Json MetricSummariesToJson(const std::vector<MetricSummary>& metrics) {

@@ -41,11 +41,14 @@ std::vector<MetricSummary> MeanMetrics(const std::vector<FoldResult>& folds);
 // "0.9712 ± 0.0081" (sd to the same precision); just the mean when there is one fold.
 std::string FormatMeanSd(const Spread& spread);
 
-// The fold, repeat and job name of fold job `index` with `folds` folds per repeat:
-// "<trial>/fold-<index>" (kFinalJob: "<trial>/final").
+// The fold, repeat and job name of fold job `index` with `folds` folds per repeat. Job names are
+// "<trial>-fold-<index>" (kFinalJob: "<trial>-final"), valid wherever a trial's name is (a
+// Kubernetes Job's name, a Slurm job name); the job's files are in the trial's directory, under
+// FoldDirName: "fold-<index>" or "final".
 int FoldOf(int index, int folds);
 int RepeatOf(int index, int folds);
 std::string FoldJobName(const std::string& trial, int index);
+std::string FoldDirName(int index);
 
 // JSON of fold results: [{index, fold?, repeat?, status, message, attempt, objective?, metrics,
 // job, startTime?, completionTime?}]; `folds` (folds per repeat) adds fold and repeat. The

@@ -42,6 +42,10 @@ inline constexpr const char* kCvFoldsAnnotation = "tuneup.dev/cv-folds";
 inline constexpr const char* kCvRepeatsAnnotation = "tuneup.dev/cv-repeats";
 inline constexpr const char* kCvRaceAnnotation = "tuneup.dev/cv-race";
 inline constexpr const char* kCvFinalAnnotation = "tuneup.dev/cv-final";
+// Set by the controller on each fold job's trialSpec (not by users): the job's fold, 0-based
+// ("final" for the final evaluation), so that a trial parameter with reference
+// ${trialSpec.Annotations[tuneup.dev/fold]} passes it to the trainer.
+inline constexpr const char* kFoldAnnotation = "tuneup.dev/fold";
 
 enum class Priority { kLow, kNormal, kHigh };
 // "low", "normal", "high"; nullopt for anything else.

@@ -35,7 +35,9 @@ void ValidateName(const Experiment& experiment, FieldErrors& errors) {
   }
 }
 
-void ValidateCounts(const ExperimentSpec& spec, FieldErrors& errors) {
+// `jobs_per_trial`: a cross-validated trial runs that many fold jobs, and parallelTrialCount
+// counts jobs (api/tuneup_annotations.h), so it may exceed maxTrialCount up to that factor.
+void ValidateCounts(const ExperimentSpec& spec, int jobs_per_trial, FieldErrors& errors) {
   const auto& max_failed = spec.max_failed_trial_count;
   const auto& max_trials = spec.max_trial_count;
   const auto& parallel = spec.parallel_trial_count;
@@ -57,11 +59,18 @@ void ValidateCounts(const ExperimentSpec& spec, FieldErrors& errors) {
                                          "; must be less than or equal to spec.maxTrialCount (" +
                                          std::to_string(*max_trials) + ")"});
   }
-  if (parallel && max_trials && *parallel > *max_trials) {
+  if (parallel && max_trials && jobs_per_trial == 1 && *parallel > *max_trials) {
     errors.push_back(
         {"spec.parallelTrialCount", "is " + std::to_string(*parallel) +
                                         "; must be less than or equal to spec.maxTrialCount (" +
                                         std::to_string(*max_trials) + ")"});
+  } else if (parallel && max_trials &&
+             static_cast<int64_t>(*parallel) > static_cast<int64_t>(*max_trials) * jobs_per_trial) {
+    errors.push_back({"spec.parallelTrialCount",
+                      "is " + std::to_string(*parallel) +
+                          "; must be less than or equal to spec.maxTrialCount (" +
+                          std::to_string(*max_trials) + ") times the fold jobs of a trial (" +
+                          std::to_string(jobs_per_trial) + ")"});
   }
 }
 
@@ -204,7 +213,11 @@ const std::vector<std::string>& KnownEarlyStoppingNames() {
 FieldErrors ValidateExperiment(const Experiment& experiment) {
   FieldErrors errors;
   ValidateName(experiment, errors);
-  ValidateCounts(experiment.spec, errors);
+  {
+    FieldErrors reported_below;  // the annotations are validated on their own
+    const CvSettings cv = ReadTuneupSettings(experiment, reported_below).cv;
+    ValidateCounts(experiment.spec, cv.folds > 0 ? cv.folds * cv.repeats : 1, errors);
+  }
   ValidateObjective(experiment.spec, errors);
   ValidateAlgorithm(experiment.spec, errors);
   ValidateEarlyStopping(experiment.spec, errors);

@@ -26,8 +26,9 @@ fs::path CheckpointDir(const fs::path& trial_dir) {
   return trial_dir / "checkpoint";
 }
 
-void PrepareCheckpointDir(const fs::path& trials_root, const Trial& trial) {
-  const fs::path target = CheckpointDir(trials_root / trial.name);
+void PrepareCheckpointDir(const fs::path& trials_root, const Trial& trial,
+                          const std::string& job_subdir) {
+  const fs::path target = CheckpointDir(trials_root / trial.name / job_subdir);
   std::error_code ec;
   auto parent = trial.labels.find(kResumeFromLabel);
   if (parent == trial.labels.end()) {
@@ -46,7 +47,7 @@ void PrepareCheckpointDir(const fs::path& trials_root, const Trial& trial) {
   }
   fs::create_directories(target.parent_path(), ec);
   if (ec) FailIo("create", target.parent_path(), ec);
-  const fs::path source = CheckpointDir(trials_root / parent->second);
+  const fs::path source = CheckpointDir(trials_root / parent->second / job_subdir);
   fs::path partial = target;
   partial += ".partial";
   fs::remove_all(partial, ec);

@@ -28,6 +28,10 @@ std::filesystem::path CheckpointDir(const std::filesystem::path& trial_dir);
 // the directory is either complete or absent. Throws Error(kIo) naming the path and the system
 // error when the directory cannot be made or copied, and Error(kInvalidArgument) when the label is
 // not a plain trial name (a label is data: it may not point outside `trials_root`).
-void PrepareCheckpointDir(const std::filesystem::path& trials_root, const Trial& trial);
+// With `job_subdir` (a cross-validated trial's fold job, "fold-3"), the directory is
+// `trials_root`/<trial name>/`job_subdir`/checkpoint and the copy comes from the same job of the
+// earlier trial.
+void PrepareCheckpointDir(const std::filesystem::path& trials_root, const Trial& trial,
+                          const std::string& job_subdir = "");
 
 }  // namespace tuneup

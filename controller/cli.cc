@@ -129,6 +129,16 @@ int CliMain(int argc, char** argv) {
       ->envname("TUNEUP_DB_OUTAGE_LIMIT")
       ->check(CLI::Range(0, 7 * 24 * 3600));
 
+  GetOptions get_options;
+  auto* get = app.add_subcommand("get", "Show stored experiments, or an experiment's trials");
+  get->add_option("KIND", get_options.kind, "experiments | trials")
+      ->required()
+      ->check(CLI::IsMember({"experiments", "trials"}));
+  get->add_option("NAME", get_options.name, "the experiment");
+  get->add_option("--db", get_options.db, "the store (default: tuneup.db)")->envname("TUNEUP_DB");
+  get->add_option("-o,--output", get_options.output, "table | json")
+      ->check(CLI::IsMember({"table", "json"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -141,6 +151,13 @@ int CliMain(int argc, char** argv) {
     return RunCommand(run_options, std::cout, std::cerr);
   }
   if (report->parsed()) return ReportCommand(report_options, std::cout, std::cerr);
+  if (get->parsed()) {
+    if (get_options.kind == "trials" && get_options.name.empty()) {
+      std::cerr << "tuneup get trials: name the experiment\n";
+      return kExitUsage;
+    }
+    return GetCommand(get_options, std::cout, std::cerr);
+  }
   return kExitUsage;
 }
 

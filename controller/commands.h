@@ -63,4 +63,17 @@ struct ReportOptions {
 // values twice.
 int ReportCommand(const ReportOptions& options, std::ostream& out, std::ostream& err);
 
+struct GetOptions {
+  std::string kind;              // "experiments" or "trials"
+  std::string name;              // the experiment (required for trials)
+  std::string db = "tuneup.db";  // the store
+  std::string output = "table";  // table | json
+};
+
+// `tuneup get experiments|trials [NAME]`: what the store holds. Trials as the results table
+// (every trial, best first; a cross-validated trial's score as mean ± sd) or as JSON (api/
+// trial_json.h: per-fold results and the final evaluation included). kExitFailed when the
+// experiment or the store is missing.
+int GetCommand(const GetOptions& options, std::ostream& out, std::ostream& err);
+
 }  // namespace tuneup

@@ -82,9 +82,18 @@ FieldErrors FindLocallyUnsupported(const Experiment& experiment,
   }
   {
     FieldErrors ignored;  // validated already
-    if (ReadTuneupSettings(experiment, ignored).cv.folds > 0) {
+    const CollectorSpec* collector =
+        spec.metrics_collector_spec && spec.metrics_collector_spec->collector
+            ? &*spec.metrics_collector_spec->collector
+            : nullptr;
+    if (ReadTuneupSettings(experiment, ignored).cv.folds > 0 && collector != nullptr &&
+        (collector->kind == katib::kCollectorPush || collector->kind == katib::kCollectorCustom)) {
+      // Those report per trial (`tuneup report`, KATIB_TRIAL_NAME), with no way to say which
+      // fold a value belongs to.
       unsupported.push_back({std::string("metadata.annotations[") + kCvFoldsAnnotation + "]",
-                             "tuneup cannot run cross-validation experiments yet"});
+                             "cross-validation needs a collector that reads each fold job's own "
+                             "output (StdOut, File, TensorFlowEvent, PrometheusMetric), not " +
+                                 collector->kind});
     }
   }
   if (spec.trial_template) {

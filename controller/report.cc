@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <ostream>
 
+#include "api/cross_validation.h"
 #include "common/text.h"
 
 namespace tuneup {
@@ -52,6 +53,37 @@ std::vector<const Trial*> SortByObjective(const std::vector<Trial>& trials,
   return sorted;
 }
 
+std::string ObjectiveText(const Trial& trial) {
+  if (!trial.objective) return "-";
+  if (trial.folds.empty()) return FormatDouble(*trial.objective);
+  const Spread spread = ObjectiveSpread(trial);
+  std::string text = FormatMeanSd(spread);
+  if (spread.count < static_cast<int>(trial.folds.size())) {
+    text +=
+        " (" + std::to_string(spread.count) + "/" + std::to_string(trial.folds.size()) + " folds)";
+  }
+  return text;
+}
+
+namespace {
+
+// "accuracy=0.97 test-accuracy=0.95": each metric's latest value.
+std::string LatestMetrics(const std::vector<MetricSummary>& metrics) {
+  std::string text;
+  for (const auto& metric : metrics)
+    text += (text.empty() ? "" : " ") + metric.name + "=" + FormatDouble(metric.latest);
+  return text.empty() ? "(no metrics)" : text;
+}
+
+std::string FinalEvaluationText(const FoldResult& final_evaluation) {
+  if (final_evaluation.status == TrialStatus::kSucceeded)
+    return LatestMetrics(final_evaluation.metrics);
+  return std::string(TrialStatusName(final_evaluation.status)) +
+         (final_evaluation.message.empty() ? "" : " (" + final_evaluation.message + ")");
+}
+
+}  // namespace
+
 void PrintResults(std::ostream& out, const Experiment& experiment, const ExperimentStatus& status,
                   const std::vector<Trial>& trials, size_t max_rows) {
   const ObjectiveSpec& objective = *experiment.spec.objective;
@@ -84,7 +116,7 @@ void PrintResults(std::ostream& out, const Experiment& experiment, const Experim
   for (size_t i = 0; i < sorted.size() && i < max_rows; ++i) {
     const Trial& trial = *sorted[i];
     std::vector<std::string> row{trial.name, std::string(TrialStatusName(trial.status)),
-                                 trial.objective ? FormatDouble(*trial.objective) : "-"};
+                                 ObjectiveText(trial)};
     for (const auto& parameter : experiment.spec.parameters) {
       row.push_back(Truncate(FindValue(trial.assignment, parameter.name).value_or("-"), 24));
     }
@@ -112,9 +144,13 @@ void PrintResults(std::ostream& out, const Experiment& experiment, const Experim
   const Trial* best = sorted.front();
   if (best->status == TrialStatus::kSucceeded && best->objective) {
     out << "\nBest trial: " << best->name << "  " << objective.objective_metric_name << "="
-        << FormatDouble(*best->objective) << "\n";
+        << ObjectiveText(*best) << "\n";
     for (const auto& item : best->assignment)
       out << "  " << item.name << "=" << item.value << "\n";
+    if (best->final_evaluation) {
+      out << "Final evaluation on all data (TUNEUP_FINAL=1): "
+          << FinalEvaluationText(*best->final_evaluation) << "\n";
+    }
   } else {
     out << "\nNo trial reported the objective metric \"" << objective.objective_metric_name
         << "\".\n";
@@ -137,6 +173,7 @@ void ProgressPrinter::CountEnded(const Trial& trial) {
   if (trial.status == TrialStatus::kSucceeded && trial.objective &&
       (!best_ || Better(*trial.objective, *best_, Maximize(*experiment_.spec.objective)))) {
     best_ = trial.objective;
+    best_text_ = ObjectiveText(trial);
     best_trial_ = trial.name;
   }
 }
@@ -149,7 +186,7 @@ std::string ProgressPrinter::StatusLine() const {
   if (stopped_early_ > 0) line += " | stopped early " + std::to_string(stopped_early_);
   if (killed_ > 0) line += " | killed " + std::to_string(killed_);
   line += " | best " + experiment_.spec.objective->objective_metric_name + " ";
-  line += best_ ? FormatDouble(*best_) + " (" + best_trial_ + ")" : "-";
+  line += best_ ? best_text_ + " (" + best_trial_ + ")" : "-";
   return line;
 }
 
@@ -190,8 +227,7 @@ void ProgressPrinter::OnTrialFinished(const Trial& trial) {
   }
   std::string line = std::string(TrialStatusName(trial.status)) + " " + trial.name;
   if (trial.objective) {
-    line += " " + experiment_.spec.objective->objective_metric_name + "=" +
-            FormatDouble(*trial.objective);
+    line += " " + experiment_.spec.objective->objective_metric_name + "=" + ObjectiveText(trial);
   }
   if (!trial.message.empty() && trial.status != TrialStatus::kSucceeded) {
     line += " (" + trial.message + ")";
@@ -204,6 +240,11 @@ void ProgressPrinter::OnWarning(const std::string& trial, std::string_view messa
   if (++warnings_ > 5) return;
   Note("warning: " + trial + ": " + std::string(message) +
        (warnings_ == 5 ? " (further warnings only in each trial's metrics-collector.log)" : ""));
+}
+
+void ProgressPrinter::OnFinalEvaluation(const Trial& trial) {
+  Note("final evaluation of " + trial.name + " on all data: " +
+       (trial.final_evaluation ? FinalEvaluationText(*trial.final_evaluation) : "-"));
 }
 
 void ProgressPrinter::OnStoreMessage(std::string_view message) {

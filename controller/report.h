@@ -23,6 +23,11 @@ std::vector<const Trial*> SortByObjective(const std::vector<Trial>& trials,
 void PrintResults(std::ostream& out, const Experiment& experiment, const ExperimentStatus& status,
                   const std::vector<Trial>& trials, size_t max_rows = 30);
 
+// A trial's objective as shown: the value, or for a cross-validated trial the mean over its
+// folds ± their sample standard deviation ("0.9712 ± 0.0081"), with the number of folds when
+// not all of them ran ("0.93 ± 0.02 (3/5 folds)"); "-" when it has none.
+std::string ObjectiveText(const Trial& trial);
+
 // "00:01:23".
 std::string FormatElapsed(std::chrono::seconds elapsed);
 
@@ -37,6 +42,7 @@ class ProgressPrinter final : public RunObserver {
   void OnTrialStarted(const Trial& trial) override;
   void OnTrialFinished(const Trial& trial) override;
   void OnWarning(const std::string& trial, std::string_view message) override;
+  void OnFinalEvaluation(const Trial& trial) override;
   void OnStoreMessage(std::string_view message) override;
 
   // Redraws the live line (called every second so the elapsed time moves).
@@ -63,6 +69,7 @@ class ProgressPrinter final : public RunObserver {
   int stopped_early_ = 0;
   int killed_ = 0;
   std::optional<double> best_;
+  std::string best_text_;  // as ObjectiveText shows it
   std::string best_trial_;
   bool line_open_ = false;
   size_t warnings_ = 0;

@@ -4,22 +4,17 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <deque>
-#include <filesystem>
-#include <fstream>
-#include <map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "api/tuneup_annotations.h"
+#include "api/cross_validation.h"
 #include "common/error.h"
 #include "common/text.h"
 #include "controller/checkpoints.h"
-#include "controller/end_rules.h"
+#include "controller/runner_impl.h"
 #include "controller/store_writer.h"
 #include "controller/trial_collector.h"
-#include "controller/trial_job.h"
 #include "metrics-collector/metric_reducer.h"
 
 namespace tuneup {
@@ -36,119 +31,6 @@ std::string TrialName(const std::string& experiment, int64_t sequence) {
 }
 
 }  // namespace
-
-class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
- public:
-  Impl(asio::io_context& io, Store& store, Executor& executor, const Clock& clock,
-       RunnerOptions options, RunObserver* observer)
-      : io_(io),
-        store_(store),
-        executor_(executor),
-        clock_(clock),
-        options_(std::move(options)),
-        observer_(observer) {}
-
-  void Start(const ExperimentRecord& record, std::unique_ptr<Algorithm> algorithm,
-             std::unique_ptr<EarlyStopper> stopper, std::function<void(const RunOutcome&)> done);
-  void Interrupt();
-  bool Yield(bool yield);
-
- private:
-  // A trial whose job is running.
-  struct Active {
-    size_t index = 0;  // into trials_
-    std::unique_ptr<TrialCollector> collector;
-    std::unique_ptr<std::ofstream> warnings_log;
-    std::optional<std::string> early_stop;  // why the stopper stopped it, once it has
-    // Adopted from a controller that died: observations its collector finds again that were
-    // stored before (skipped when storing, counted down as they come).
-    bool adopted = false;
-    size_t already_stored = 0;
-  };
-
-  void ScheduleReconcile();
-  void Reconcile();
-  // Asks the executor to stop every running trial; their ends arrive as OnExit events.
-  void KillActive();
-  void ProposeTrials(int slots);
-  // The end of the experiment, if it has come (controller/end_rules.h).
-  std::optional<ExperimentEnd> CheckEnd();
-  void BeginEnding(const ExperimentEnd& end);
-  // The job of trial `index` was taken away (preempted, or the infrastructure failed): queues
-  // the trial to run again, before any new one, or fails it when its infrastructure retries are
-  // used up.
-  void Requeue(size_t index, const JobResult& result);
-  static bool TakenAway(const JobResult& result) {
-    return result.kind == JobResult::Kind::kPreempted ||
-           result.kind == JobResult::Kind::kInfrastructureFailed;
-  }
-  void StartTrial(size_t index);
-  // Renders trial `index`'s job and makes its collector; on failure fails the trial (returns
-  // null). A new job also gets its checkpoint directory; an adopted one has it in use already.
-  std::unique_ptr<Active> PrepareJob(size_t index, const fs::path& trial_dir, TrialJob& job,
-                                     bool adopting = false);
-  JobCallbacks CallbacksFor(const std::string& name);
-  // Stores the identity of a trial's new job, then lets the job run.
-  void OnJobCreated(const std::string& name, const std::string& identity,
-                    std::function<void()> release);
-  // Follows the job of a trial that an earlier run left running (its identity is stored).
-  void AdoptTrial(size_t index);
-  void FailBeforeLaunch(size_t index, const std::string& reason, const std::string& message);
-  void OnOutput(const std::string& name, OutputStream stream, std::string_view bytes);
-  void OnExit(const std::string& name, const JobResult& result);
-  // The trial's job has ended and its collector has everything: records how the trial ended.
-  void Complete(const std::string& name, const JobResult& result);
-  void ScheduleFlush();
-  void FlushObservations();
-  // Adds the objective values among `observations` to the curve of trial `index`.
-  void ExtendCurve(size_t index, std::span<const Observation> observations);
-  void LoadCurves();
-  // Asks the stopper about the running trial `name`; stops its job when told to.
-  void ConsiderStopping(const std::string& name, Active& active);
-  void SaveTrial(Trial& trial, TrialStatus previous, std::span<const Observation> observations);
-  void MakeWriter();
-  void Abort(const std::string& error);
-  void Finish();
-  void Warn(const std::string& trial, std::string_view message);
-  CollectorContext CollectorContextFor(const RenderRequest& request, int attempt);
-
-  void Recount(TrialStatus from, TrialStatus to) {
-    --state_.counts[from];
-    ++state_.counts[to];
-  }
-  void NoteObjective(const Trial& trial);
-
-  asio::io_context& io_;
-  Store& store_;  // read directly; written through writer_
-  std::unique_ptr<StoreWriter> writer_;
-  Executor& executor_;
-  const Clock& clock_;
-  RunnerOptions options_;
-  RunObserver* observer_;
-
-  Experiment experiment_;
-  ExperimentStatus status_;
-  TuneupSettings settings_;  // tuneup's own annotations (api/tuneup_annotations.h)
-  std::unique_ptr<Algorithm> algorithm_;
-  std::unique_ptr<EarlyStopper> stopper_;
-  std::function<void(const RunOutcome&)> done_;
-  std::vector<Trial> trials_;
-  // Each trial's objective values of its current attempt, in the order reported (index as
-  // trials_); kept only for the stopper.
-  std::vector<std::vector<double>> curves_;
-  std::map<std::string, std::unique_ptr<Active>, std::less<>> active_;
-  std::deque<size_t> queue_;  // Pending trials to (re)start before asking for new ones
-  RunState state_;            // what the end rules look at
-  std::optional<ExperimentEnd> ending_;
-  bool interrupted_ = false;
-  bool interrupted_twice_ = false;
-  bool interrupted_while_draining_ = false;
-  bool yielding_ = false;  // a low-priority experiment giving the machine back
-  std::string abort_error_;
-  bool finished_ = false;
-  bool reconcile_scheduled_ = false;
-  bool flush_scheduled_ = false;
-};
 
 ExperimentRunner::ExperimentRunner(asio::io_context& io, Store& store, Executor& executor,
                                    const Clock& clock, RunnerOptions options, RunObserver* observer)
@@ -180,7 +62,7 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
   stopper_ = std::move(stopper);
   done_ = std::move(done);
   MakeWriter();
-  std::vector<size_t> adopt;  // trials whose jobs an earlier run left running
+  std::vector<std::pair<size_t, int>> adopt;  // jobs an earlier run left running
   try {
     settings_ = TuneupSettingsOf(experiment_);
     if (options_.priority) settings_.priority = *options_.priority;
@@ -189,10 +71,14 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
     for (size_t i = 0; i < trials_.size(); ++i) {
       ++state_.counts[trials_[i].status];
       NoteObjective(trials_[i]);
+      if (CrossValidated() && (IsActive(trials_[i].status) || trials_[i].final_evaluation)) {
+        ResumeFolds(i, adopt);
+        continue;
+      }
       if (!IsActive(trials_[i].status)) continue;
       // Left by an earlier run: a job it released is adopted, anything else runs (again).
       if (trials_[i].status == TrialStatus::kRunning && trials_[i].labels.count(kJobLabel)) {
-        adopt.push_back(i);
+        adopt.emplace_back(i, kTrialJob);
       } else {
         queue_.push_back(i);
       }
@@ -209,8 +95,10 @@ void ExperimentRunner::Impl::Start(const ExperimentRecord& record,
     return;
   }
   writer_->UpdateExperimentStatus(experiment_.metadata.name, status_);
-  for (size_t index : adopt) {
-    AdoptTrial(index);
+  for (const auto& [index, fold] : adopt) {
+    AdoptJob(
+        index, fold,
+        fold == kTrialJob ? trials_[index].labels.at(kJobLabel) : JobOf(trials_[index], fold).job);
     if (!abort_error_.empty()) return;
   }
   ScheduleReconcile();
@@ -242,33 +130,78 @@ void ExperimentRunner::Impl::LoadCurves() {
   const std::string& metric = experiment_.spec.objective->objective_metric_name;
   for (size_t i = 0; i < trials_.size(); ++i) {
     if (!trials_[i].started_at || IsActive(trials_[i].status)) continue;  // active ones re-run
-    for (const auto& observation :
-         store_.GetObservations(trials_[i].name, metric, trials_[i].attempt)) {
-      curves_[i].push_back(observation.value);
+    ObservationFilter filter;
+    filter.metric = metric;
+    if (trials_[i].folds.empty()) {
+      filter.attempt = trials_[i].attempt;
+      ExtendCurve(i, kTrialJob, store_.FindObservations(trials_[i].name, filter));
+      continue;
+    }
+    for (const auto& fold : trials_[i].folds) {
+      if (!fold.started_at) continue;
+      filter.attempt = fold.attempt;
+      filter.fold = fold.index;
+      ExtendCurve(i, fold.index, store_.FindObservations(trials_[i].name, filter));
     }
   }
 }
 
-void ExperimentRunner::Impl::ExtendCurve(size_t index, std::span<const Observation> observations) {
-  if (!stopper_) return;
+void ExperimentRunner::Impl::ExtendCurve(size_t index, int fold,
+                                         std::span<const Observation> observations) {
+  if (!stopper_ || fold == kFinalJob) return;
   const std::string& metric = experiment_.spec.objective->objective_metric_name;
+  if (fold == kTrialJob) {
+    for (const auto& observation : observations) {
+      if (observation.metric == metric) curves_[index].push_back(observation.value);
+    }
+    return;
+  }
+  std::map<int, std::vector<double>>& folds = fold_curves_[index];
   for (const auto& observation : observations) {
-    if (observation.metric == metric) curves_[index].push_back(observation.value);
+    if (observation.metric == metric) folds[fold].push_back(observation.value);
+  }
+  // The mean over the folds that have reported, up to the step all of them have reached.
+  size_t steps = SIZE_MAX;
+  for (const auto& [unused, curve] : folds)
+    if (!curve.empty()) steps = std::min(steps, curve.size());
+  std::vector<double>& mean = curves_[index];
+  mean.clear();
+  if (steps == SIZE_MAX) return;
+  for (size_t step = 0; step < steps; ++step) {
+    double sum = 0;
+    int count = 0;
+    for (const auto& [unused, curve] : folds) {
+      if (curve.empty()) continue;
+      sum += curve[step];
+      ++count;
+    }
+    mean.push_back(sum / count);
   }
 }
 
-void ExperimentRunner::Impl::ConsiderStopping(const std::string& name, Active& active) {
-  if (!stopper_ || active.early_stop || ending_ || interrupted_) return;
+void ExperimentRunner::Impl::ConsiderStopping(size_t index) {
+  if (!stopper_ || ending_ || interrupted_ || verdicts_.count(index)) return;
   std::vector<TrialCurve> others;
   others.reserve(trials_.size());
   for (size_t i = 0; i < trials_.size(); ++i) {
-    if (i != active.index && trials_[i].status != TrialStatus::kPending)
+    if (i != index && trials_[i].status != TrialStatus::kPending)
       others.push_back({&trials_[i], curves_[i]});
   }
-  StopDecision decision = stopper_->Decide({&trials_[active.index], curves_[active.index]}, others);
+  const Trial& trial = trials_[index];
+  if (CrossValidated()) {
+    StopDecision decision = stopper_->Decide({&trial, curves_[index]}, others);
+    if (decision.stop) {
+      EndFoldsEarly(index, {TrialStatus::kEarlyStopped, trial_reason::kEarlyStopped,
+                            std::move(decision.message)});
+    }
+    return;
+  }
+  auto it = active_.find(trial.name);
+  if (it == active_.end() || it->second->early_stop) return;
+  StopDecision decision = stopper_->Decide({&trial, curves_[index]}, others);
   if (!decision.stop) return;
-  active.early_stop = std::move(decision.message);
-  executor_.Kill(name);
+  it->second->early_stop = std::move(decision.message);
+  executor_.Kill(trial.name);
 }
 
 void ExperimentRunner::Impl::Interrupt() {
@@ -301,10 +234,11 @@ bool ExperimentRunner::Impl::Yield(bool yield) {
   return true;
 }
 
-void ExperimentRunner::Impl::KillActive() {
+void ExperimentRunner::Impl::KillActive(bool keep_final_evaluation) {
   std::vector<std::string> names;
-  for (const auto& entry : active_)
-    names.push_back(entry.first);
+  for (const auto& [name, active] : active_) {
+    if (!keep_final_evaluation || active->fold != kFinalJob) names.push_back(name);
+  }
   for (const auto& name : names)
     executor_.Kill(name);
 }
@@ -338,7 +272,7 @@ std::optional<ExperimentEnd> ExperimentRunner::Impl::CheckEnd() {
 void ExperimentRunner::Impl::Reconcile() {
   if (finished_) return;
   if (ending_ || interrupted_ || !abort_error_.empty()) {
-    if (active_.empty()) Finish();
+    if (active_.empty()) FinishOrEvaluate();
     return;
   }
   if (auto end = CheckEnd()) {
@@ -353,9 +287,14 @@ void ExperimentRunner::Impl::Reconcile() {
   while (static_cast<int>(active_.size()) < parallel && !queue_.empty() && !ending_) {
     size_t index = queue_.front();
     queue_.pop_front();
-    StartTrial(index);
+    if (StartTrial(index)) {
+      queue_.push_front(index);
+      break;
+    }
   }
-  int slots = parallel - static_cast<int>(active_.size());
+  // A cross-validated trial fills up to JobsPerTrial() slots: only as many new trials as the
+  // free slots need, so that the algorithm decides each with the most results it can have.
+  int slots = (parallel - static_cast<int>(active_.size()) + JobsPerTrial() - 1) / JobsPerTrial();
   if (experiment_.spec.max_trial_count) {
     slots = std::min(slots, *experiment_.spec.max_trial_count - static_cast<int>(trials_.size()));
   }
@@ -408,11 +347,7 @@ void ExperimentRunner::Impl::ProposeTrials(int slots) {
   for (auto& trial : created) {
     trials_.push_back(std::move(trial));
     ++state_.counts[TrialStatus::kPending];
-    if (stored) {
-      StartTrial(trials_.size() - 1);
-    } else {
-      queue_.push_back(trials_.size() - 1);
-    }
+    if (!stored || StartTrial(trials_.size() - 1)) queue_.push_back(trials_.size() - 1);
     if (!abort_error_.empty()) return;
   }
 }
@@ -426,14 +361,18 @@ void ExperimentRunner::Impl::SaveTrial(Trial& trial, TrialStatus previous,
 
 void ExperimentRunner::Impl::FailBeforeLaunch(size_t index, const std::string& reason,
                                               const std::string& message) {
+  ++state_.consecutive_launch_failures;
+  state_.last_launch_error = message;
+  if (CrossValidated()) {
+    EndFoldsEarly(index, {TrialStatus::kFailed, reason, message});
+    return;
+  }
   Trial& trial = trials_[index];
   TrialStatus previous = trial.status;
   trial.status = TrialStatus::kFailed;
   trial.reason = reason;
   trial.message = message;
   trial.completed_at = clock_.Now();
-  ++state_.consecutive_launch_failures;
-  state_.last_launch_error = message;
   SaveTrial(trial, previous, {});
   if (observer_) observer_->OnTrialFinished(trial);
   ScheduleReconcile();
@@ -451,8 +390,9 @@ CollectorContext ExperimentRunner::Impl::CollectorContextFor(const RenderRequest
   context.request = request;
   context.attempt = attempt;
   context.options = options_.collector;
-  context.warn = [weak, trial = request.trial_name](std::string_view message) {
-    if (auto self = weak.lock()) self->Warn(trial, message);
+  context.warn = [weak, job = request.job_name.empty() ? request.trial_name : request.job_name](
+                     std::string_view message) {
+    if (auto self = weak.lock()) self->Warn(job, message);
   };
   context.on_observations = [weak] {
     if (auto self = weak.lock()) self->ScheduleFlush();
@@ -460,42 +400,71 @@ CollectorContext ExperimentRunner::Impl::CollectorContextFor(const RenderRequest
   return context;
 }
 
-void ExperimentRunner::Impl::Warn(const std::string& trial, std::string_view message) {
-  auto it = active_.find(trial);
+void ExperimentRunner::Impl::Warn(const std::string& job, std::string_view message) {
+  auto it = active_.find(job);
   if (it != active_.end()) {
     Active& active = *it->second;
     if (!active.warnings_log) {
-      fs::path path = fs::path(options_.workdir) / "trials" / trial / "metrics-collector.log";
-      active.warnings_log = std::make_unique<std::ofstream>(path, std::ios::app);
+      fs::path dir = TrialDir(trials_[active.index]);
+      if (active.fold != kTrialJob) dir /= FoldDirName(active.fold);
+      active.warnings_log =
+          std::make_unique<std::ofstream>(dir / "metrics-collector.log", std::ios::app);
     }
     *active.warnings_log << FormatRfc3339(clock_.Now()) << " " << message << "\n";
   }
-  if (observer_) observer_->OnWarning(trial, message);
+  if (observer_) observer_->OnWarning(job, message);
 }
 
 std::unique_ptr<ExperimentRunner::Impl::Active> ExperimentRunner::Impl::PrepareJob(
-    size_t index, const fs::path& trial_dir, TrialJob& job, bool adopting) {
+    size_t index, int fold, const fs::path& job_dir, TrialJob& job, bool adopting) {
   Trial& trial = trials_[index];
   auto active = std::make_unique<Active>();
   active->index = index;
+  active->fold = fold;
+  const std::string subdir = fold == kTrialJob ? "" : FoldDirName(fold);
+  const int attempt = fold == kTrialJob ? trial.attempt : JobOf(trial, fold).attempt;
   try {
-    if (!adopting) PrepareCheckpointDir(trial_dir.parent_path(), trial);
+    if (!adopting) PrepareCheckpointDir(fs::path(options_.workdir) / "trials", trial, subdir);
     RenderRequest request{&experiment_,          trial.name,
-                          &trial.assignment,     trial_dir.string(),
-                          options_.manifest_dir, CheckpointDir(trial_dir).string()};
+                          &trial.assignment,     job_dir.string(),
+                          options_.manifest_dir, CheckpointDir(job_dir).string()};
     if (auto parent = trial.labels.find(kResumeFromLabel); parent != trial.labels.end())
       request.resume_from = parent->second;
     request.store = options_.store_location;
     request.tuneup_binary = options_.tuneup_binary;
     request.max_observations = options_.collector.max_observations;
+    if (fold != kTrialJob) {
+      request.job_name = FoldJobName(trial.name, fold);
+      if (fold == kFinalJob) {
+        request.extra_env = {{"TUNEUP_FINAL", "1"}};
+        request.annotations[kFoldAnnotation] = "final";
+      } else {
+        const int folds = settings_.cv.folds;
+        request.extra_env = {{"TUNEUP_FOLD", std::to_string(FoldOf(fold, folds))},
+                             {"TUNEUP_FOLDS", std::to_string(folds)},
+                             {"TUNEUP_REPEAT", std::to_string(RepeatOf(fold, folds))}};
+        request.annotations[kFoldAnnotation] = std::to_string(FoldOf(fold, folds));
+      }
+    }
     job = RenderTrialJob(request);
     job.priority = settings_.priority;
     job.slurm = settings_.slurm;
-    job.attempt = trial.attempt;
-    active->collector = TrialCollector::Make(CollectorContextFor(request, trial.attempt));
+    job.attempt = attempt;
+    active->collector = TrialCollector::Make(CollectorContextFor(request, attempt));
     active->collector->Prepare(job);
   } catch (const Error& e) {
-    FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
+    if (fold != kTrialJob) {
+      FoldResult& result = JobOf(trial, fold);
+      result.status = TrialStatus::kFailed;
+      result.message = e.what();
+      result.completed_at = clock_.Now();
+    }
+    if (fold == kFinalJob) {  // the trial itself has ended already
+      SaveTrial(trial, trial.status, {});
+      if (observer_) observer_->OnFinalEvaluation(trial);
+    } else {
+      FailBeforeLaunch(index, trial_reason::kLaunchFailed, e.what());
+    }
     return nullptr;
   }
   return active;
@@ -513,9 +482,10 @@ JobCallbacks ExperimentRunner::Impl::CallbacksFor(const std::string& name) {
   return callbacks;
 }
 
-void ExperimentRunner::Impl::StartTrial(size_t index) {
+bool ExperimentRunner::Impl::StartTrial(size_t index) {
+  if (CrossValidated()) return StartFolds(index);
   Trial& trial = trials_[index];
-  const fs::path trial_dir = fs::path(options_.workdir) / "trials" / trial.name;
+  const fs::path trial_dir = TrialDir(trial);
   std::error_code ec;
   if (trial.started_at) {
     // A re-run: keep the earlier attempt's files beside the new ones.
@@ -533,22 +503,27 @@ void ExperimentRunner::Impl::StartTrial(size_t index) {
   if (ec) {
     FailBeforeLaunch(index, trial_reason::kLaunchFailed,
                      "cannot create " + trial_dir.string() + ": " + ec.message());
-    return;
+    return false;
   }
   TrialJob job;
-  std::unique_ptr<Active> active = PrepareJob(index, trial_dir, job);
-  if (!active) return;
+  std::unique_ptr<Active> active = PrepareJob(index, kTrialJob, trial_dir, job);
+  if (!active) return false;
   TrialStatus previous = trial.status;
   trial.status = TrialStatus::kRunning;
   trial.reason.clear();
   trial.message.clear();
   trial.started_at = clock_.Now();
   SaveTrial(trial, previous, {});  // Running is stored (or queued) before the process exists
-  if (!abort_error_.empty()) return;
-  active->collector->Start();
-  active_[trial.name] = std::move(active);
+  if (!abort_error_.empty()) return false;
   if (observer_) observer_->OnTrialStarted(trial);
-  std::string name = trial.name;
+  LaunchJob(trial.name, std::move(active), job);
+  return false;
+}
+
+void ExperimentRunner::Impl::LaunchJob(const std::string& name, std::unique_ptr<Active> active,
+                                       const TrialJob& job) {
+  active->collector->Start();
+  active_[name] = std::move(active);
   JobCallbacks callbacks = CallbacksFor(name);
   callbacks.on_created = [weak = weak_from_this(), name](const std::string& identity,
                                                          std::function<void()> release) {
@@ -562,7 +537,11 @@ void ExperimentRunner::Impl::OnJobCreated(const std::string& name, const std::st
   auto it = active_.find(name);
   if (it == active_.end()) return;
   Trial& trial = trials_[it->second->index];
-  trial.labels[kJobLabel] = identity;
+  if (it->second->fold == kTrialJob) {
+    trial.labels[kJobLabel] = identity;
+  } else {
+    JobOf(trial, it->second->fold).job = identity;
+  }
   writer_->UpdateTrial(trial, {});
   // Only once the identity is stored may the job run: a controller that dies before has a job
   // that never runs, one that dies after has a job the next run adopts.
@@ -572,18 +551,20 @@ void ExperimentRunner::Impl::OnJobCreated(const std::string& name, const std::st
   });
 }
 
-void ExperimentRunner::Impl::AdoptTrial(size_t index) {
+void ExperimentRunner::Impl::AdoptJob(size_t index, int fold, const std::string& identity) {
   Trial& trial = trials_[index];
-  const std::string identity = trial.labels.at(kJobLabel);
-  const fs::path trial_dir = fs::path(options_.workdir) / "trials" / trial.name;
+  fs::path job_dir = TrialDir(trial);
+  if (fold != kTrialJob) job_dir /= FoldDirName(fold);
+  const std::string name = fold == kTrialJob ? trial.name : FoldJobName(trial.name, fold);
   TrialJob job;
-  std::unique_ptr<Active> active = PrepareJob(index, trial_dir, job, /*adopting=*/true);
+  std::unique_ptr<Active> active = PrepareJob(index, fold, job_dir, job, /*adopting=*/true);
   if (!active) return;
   if (CollectorRereadsFromStart(experiment_)) {
     // The new collector finds every observation again: those stored before the restart are
     // counted, not stored twice.
     ObservationFilter filter;
-    filter.attempt = trial.attempt;
+    filter.attempt = job.attempt;
+    filter.fold = fold;
     try {
       active->already_stored = store_.FindObservations(trial.name, filter).size();
     } catch (const Error& e) {
@@ -593,9 +574,10 @@ void ExperimentRunner::Impl::AdoptTrial(size_t index) {
   }
   active->adopted = true;
   active->collector->Start();
-  active_[trial.name] = std::move(active);
-  if (observer_) observer_->OnTrialStarted(trial);
-  executor_.Adopt(job, identity, CallbacksFor(trial.name));
+  const bool first = RunningJobsOf(index) == 0;
+  active_[name] = std::move(active);
+  if (observer_ && first && fold != kFinalJob) observer_->OnTrialStarted(trial);
+  executor_.Adopt(job, identity, CallbacksFor(name));
 }
 
 void ExperimentRunner::Impl::OnOutput(const std::string& name, OutputStream stream,
@@ -617,32 +599,38 @@ void ExperimentRunner::Impl::ScheduleFlush() {
 }
 
 void ExperimentRunner::Impl::FlushObservations() {
-  std::vector<std::string> grown;  // trials whose curves grew
+  std::vector<size_t> grown;  // trials whose curves grew
   for (auto& [name, active] : active_) {
     std::vector<Observation>& unsaved = active->collector->metrics().unsaved();
     std::vector<Observation>& stored = active->collector->metrics().stored_elsewhere();
     if (unsaved.empty() && stored.empty()) continue;
-    const Trial& trial = trials_[active->index];
+    Trial& trial = trials_[active->index];
+    for (auto& observation : unsaved)
+      observation.fold = active->fold;
     const size_t skipped = std::min(active->already_stored, unsaved.size());
     active->already_stored -= skipped;
     if (skipped < unsaved.size()) {
-      writer_->AppendObservations(trial.name, trial.attempt,
-                                  std::span<const Observation>(unsaved).subspan(skipped));
+      writer_->AppendObservations(
+          trial.name,
+          active->fold == kTrialJob ? trial.attempt : JobOf(trial, active->fold).attempt,
+          std::span<const Observation>(unsaved).subspan(skipped));
     }
     if (!abort_error_.empty()) return;
     const size_t before = curves_[active->index].size();
-    ExtendCurve(active->index, stored);
-    ExtendCurve(active->index, unsaved);
-    if (curves_[active->index].size() > before) grown.push_back(name);
+    ExtendCurve(active->index, active->fold, stored);
+    ExtendCurve(active->index, active->fold, unsaved);
+    // A cross-validated trial's mean curve is recomputed: any new value may change it.
+    if (curves_[active->index].size() != before || active->fold >= 0)
+      grown.push_back(active->index);
     unsaved.clear();
     stored.clear();
   }
   // Decided on what is stored, so a stop always has its evidence in the store. Kill() may end a
   // job at once, so active_ is looked up again for each.
-  for (const auto& name : grown) {
-    auto it = active_.find(name);
-    if (it != active_.end()) ConsiderStopping(name, *it->second);
-  }
+  std::sort(grown.begin(), grown.end());
+  grown.erase(std::unique(grown.begin(), grown.end()), grown.end());
+  for (size_t index : grown)
+    ConsiderStopping(index);
 }
 
 void ExperimentRunner::Impl::OnExit(const std::string& name, const JobResult& result) {
@@ -664,11 +652,15 @@ void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& 
   if (it == active_.end()) return;
   std::unique_ptr<Active> active = std::move(it->second);
   active_.erase(it);
+  if (active->fold != kTrialJob) {
+    CompleteFold(std::move(active), result);
+    return;
+  }
   Trial& trial = trials_[active->index];
   Timestamp now = clock_.Now();
   TrialMetrics& metrics = active->collector->metrics();
-  ExtendCurve(active->index, metrics.stored_elsewhere());
-  ExtendCurve(active->index, metrics.unsaved());
+  ExtendCurve(active->index, kTrialJob, metrics.stored_elsewhere());
+  ExtendCurve(active->index, kTrialJob, metrics.unsaved());
   if (active->already_stored > 0) {  // found again after an adoption; stored before it
     std::vector<Observation>& unsaved = metrics.unsaved();
     unsaved.erase(unsaved.begin(), unsaved.begin() + static_cast<std::ptrdiff_t>(std::min(
@@ -743,22 +735,27 @@ void ExperimentRunner::Impl::Complete(const std::string& name, const JobResult& 
   ScheduleReconcile();
 }
 
+std::optional<std::string> ExperimentRunner::Impl::CountInfrastructureFailure(
+    size_t index, const JobResult& result) {
+  if (result.kind != JobResult::Kind::kInfrastructureFailed) return std::nullopt;
+  Trial& trial = trials_[index];
+  int failures = 1;
+  if (auto it = trial.labels.find(kInfrastructureFailuresLabel); it != trial.labels.end())
+    failures += static_cast<int>(ParseInt64(it->second).value_or(0));
+  trial.labels[kInfrastructureFailuresLabel] = std::to_string(failures);
+  if (failures <= settings_.infrastructure_retries) return std::nullopt;
+  return "the infrastructure failed under it " + std::to_string(failures) + " times, more than " +
+         kInfrastructureRetriesAnnotation + " (" +
+         std::to_string(settings_.infrastructure_retries) + ") allows; last: " + result.message;
+}
+
 void ExperimentRunner::Impl::Requeue(size_t index, const JobResult& result) {
   Trial& trial = trials_[index];
-  if (result.kind == JobResult::Kind::kInfrastructureFailed) {
-    int failures = 1;
-    if (auto it = trial.labels.find(kInfrastructureFailuresLabel); it != trial.labels.end())
-      failures += static_cast<int>(ParseInt64(it->second).value_or(0));
-    trial.labels[kInfrastructureFailuresLabel] = std::to_string(failures);
-    if (failures > settings_.infrastructure_retries) {
-      trial.status = TrialStatus::kFailed;
-      trial.reason = trial_reason::kInfrastructureFailed;
-      trial.message = "the infrastructure failed under it " + std::to_string(failures) +
-                      " times, more than " + kInfrastructureRetriesAnnotation + " (" +
-                      std::to_string(settings_.infrastructure_retries) +
-                      ") allows; last: " + result.message;
-      return;
-    }
+  if (auto exhausted = CountInfrastructureFailure(index, result)) {
+    trial.status = TrialStatus::kFailed;
+    trial.reason = trial_reason::kInfrastructureFailed;
+    trial.message = *exhausted;
+    return;
   }
   trial.status = TrialStatus::kPending;
   trial.reason = result.kind == JobResult::Kind::kPreempted ? trial_reason::kPreempted
@@ -773,7 +770,12 @@ void ExperimentRunner::Impl::Requeue(size_t index, const JobResult& result) {
 void ExperimentRunner::Impl::BeginEnding(const ExperimentEnd& end) {
   ending_ = end;
   // Queued trials that never started in this run will not run now.
-  for (size_t index : queue_) {
+  std::deque<size_t> queued = std::exchange(queue_, {});
+  for (size_t index : queued) {
+    if (CrossValidated()) {
+      SettleFolds(index);  // its folds that wait never run; those running are stopped below
+      continue;
+    }
     Trial& trial = trials_[index];
     TrialStatus previous = trial.status;
     trial.status = TrialStatus::kKilled;
@@ -782,9 +784,8 @@ void ExperimentRunner::Impl::BeginEnding(const ExperimentEnd& end) {
     trial.completed_at = clock_.Now();
     SaveTrial(trial, previous, {});
   }
-  queue_.clear();
-  KillActive();
-  if (active_.empty()) Finish();
+  KillActive(/*keep_final_evaluation=*/true);  // adopted after a restart: it runs to its end
+  if (active_.empty()) FinishOrEvaluate();
 }
 
 void ExperimentRunner::Impl::Abort(const std::string& error) {

@@ -79,6 +79,9 @@ class RunObserver {
     (void)trial;
     (void)message;
   }
+  // The final evaluation of a cross-validated experiment's best trial (Trial::final_evaluation)
+  // has ended.
+  virtual void OnFinalEvaluation(const Trial& trial) { (void)trial; }
   // The database went away, came back, or is being waited for.
   virtual void OnStoreMessage(std::string_view message) { (void)message; }
 };

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "api/trial_template.h"
 #include "common/error.h"
@@ -134,6 +135,7 @@ std::vector<std::pair<std::string, std::string>> TuneupEnv(const RenderRequest& 
   if (!request.tuneup_binary.empty()) env.emplace_back("TUNEUP_BINARY", request.tuneup_binary);
   if (request.max_observations > 0)
     env.emplace_back("TUNEUP_MAX_OBSERVATIONS", std::to_string(request.max_observations));
+  env.insert(env.end(), request.extra_env.begin(), request.extra_env.end());
   return env;
 }
 
@@ -177,12 +179,22 @@ TrialJob RenderTrialJob(const RenderRequest& request) {
     Fail("the experiment has no spec.trialTemplate.trialSpec");
   }
   const TrialTemplate& t = *experiment.spec.trial_template;
-  const Json& template_spec = *t.trial_spec;
+  std::optional<Json> annotated;  // copied only when there is something to add
+  if (!request.annotations.empty()) {
+    annotated = *t.trial_spec;
+    Json& metadata = (*annotated)["metadata"];
+    if (!metadata.is_object()) metadata = Json::object();
+    Json& annotations = metadata["annotations"];
+    if (!annotations.is_object()) annotations = Json::object();
+    for (const auto& [key, value] : request.annotations)
+      annotations[key] = value;
+  }
+  const Json& template_spec = annotated ? *annotated : *t.trial_spec;
   Values parameters = TrialParameterValues(request, template_spec);
 
   TrialJob job;
   job.experiment = experiment.metadata.name;
-  job.trial = request.trial_name;
+  job.trial = request.job_name.empty() ? request.trial_name : request.job_name;
   job.trial_dir = request.trial_dir;
   job.rendered_spec = template_spec;
   SubstituteAll(job.rendered_spec, parameters);
@@ -212,7 +224,8 @@ TrialJob RenderTrialJob(const RenderRequest& request) {
 TrialJob RenderCustomCollectorJob(const RenderRequest& request, const Json& container) {
   TrialJob job;
   job.experiment = request.experiment->metadata.name;
-  job.trial = request.trial_name + kCustomCollectorSuffix;
+  job.trial =
+      (request.job_name.empty() ? request.trial_name : request.job_name) + kCustomCollectorSuffix;
   job.trial_dir = (std::filesystem::path(request.trial_dir) / "custom-collector").string();
   job.image = container.value("image", "");
   job.rendered_spec = container;

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/experiment.h"
 #include "api/trial.h"
@@ -26,6 +29,13 @@ struct RenderRequest {
   std::string store = {};
   int64_t max_observations = 0;
   std::string tuneup_binary = {};
+  // Optional, for one job of a cross-validated trial (api/cross_validation.h): the job's name
+  // (TrialJob::trial; default: trial_name), variables added after tuneup's own (TUNEUP_FOLD, ...),
+  // and annotations added to the trialSpec's metadata, where ${trialSpec.Annotations[k]} finds
+  // them (tuneup.dev/fold).
+  std::string job_name = {};
+  std::vector<std::pair<std::string, std::string>> extra_env = {};
+  std::map<std::string, std::string> annotations = {};
 };
 
 // Renders the trial template of a batch/v1 Job for one trial, as Katib does:

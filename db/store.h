@@ -34,9 +34,9 @@ inline constexpr int kCurrentAttempt = -1;
 struct ObservationFilter {
   std::optional<std::string> metric;  // exactly this metric name
   std::optional<int> attempt;         // this attempt, or kCurrentAttempt
-  std::optional<int> fold;            // this job of the trial (Observation::fold)
   std::optional<Timestamp> from;      // time >= from
   std::optional<Timestamp> to;        // time <= to
+  std::optional<int> fold;            // this job of the trial (Observation::fold)
 };
 
 struct ExperimentRecord {

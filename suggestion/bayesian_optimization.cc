@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <optional>
 
+#include "api/cross_validation.h"
 #include "suggestion/acquisition_optimizer.h"
 #include "suggestion/gp/hyperparameters.h"
 #include "suggestion/sampling.h"
@@ -112,7 +114,13 @@ BayesianOptimization::Observations(std::span<const Trial> trials) {
     if (!measured || !trial.objective || !std::isfinite(*trial.objective)) continue;
     const auto& x = Known(trial).x;
     if (!x) continue;  // made by hand outside the space: nothing the model can place
-    observations.push_back({trial.name, {*x, maximize_ ? -*trial.objective : *trial.objective}});
+    double known_noise = 0;
+    if (!trial.folds.empty()) {
+      const Spread spread = ObjectiveSpread(trial);
+      if (spread.count >= 2) known_noise = spread.sd * spread.sd / spread.count;
+    }
+    observations.push_back(
+        {trial.name, {*x, maximize_ ? -*trial.objective : *trial.objective, known_noise}});
   }
   return observations;
 }
@@ -134,9 +142,11 @@ void BayesianOptimization::Refit(
   const auto n = static_cast<Eigen::Index>(observations.size());
   Eigen::MatrixXd X(d, n);
   Eigen::VectorXd y(n);
+  Eigen::VectorXd known_noise(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     X.col(i) = observations[static_cast<size_t>(i)].second.x;
     y[i] = observations[static_cast<size_t>(i)].second.y;
+    known_noise[i] = observations[static_cast<size_t>(i)].second.known_noise;
   }
   // Fit the hyperparameters to the standardised outputs the model will use.
   double mean = y.mean();
@@ -154,7 +164,7 @@ void BayesianOptimization::Refit(
   gp::Hyperparameters h =
       gp::FitHyperparameters(settings_.kernel, X, standardised, options, previous);
   auto model = std::make_unique<gp::GaussianProcess>(settings_.kernel, d);
-  model->Fit(X, y, h);
+  model->Fit(X, y, h, (known_noise.array() > 0).any() ? &known_noise : nullptr);
   model_ = std::move(model);
   fitted_size_ = static_cast<int>(n);
   modelled_.clear();
@@ -194,7 +204,13 @@ void BayesianOptimization::UpdateModel(std::span<const Trial> trials) {
     Refit(observations);
   } else {
     for (const auto* entry : added) {
-      model_->Add(entry->second.x, entry->second.y);
+      std::optional<double> noise;
+      if (entry->second.known_noise > 0) {
+        const double scale = model_->output_scale();
+        noise = std::exp(model_->hyperparameters().log_noise_variance) +
+                entry->second.known_noise / (scale * scale);
+      }
+      model_->Add(entry->second.x, entry->second.y, noise);
       modelled_[entry->first] = entry->second.y;
     }
   }

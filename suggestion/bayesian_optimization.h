@@ -76,6 +76,9 @@ class BayesianOptimization final : public Algorithm {
   struct Observation {
     Eigen::VectorXd x;
     double y = 0;  // minimised: the objective, negated when maximising
+    // Variance of y known from the trial itself (a cross-validation mean: sd² / folds), in the
+    // objective's units squared; 0 when it is a single measurement.
+    double known_noise = 0;
   };
 
   // What is derived from a trial's assignment, once per trial (an assignment never changes).

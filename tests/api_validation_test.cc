@@ -158,6 +158,17 @@ FieldErrors Validate(const Json& document) {
   return ValidateExperiment(experiment);
 }
 
+TEST(CrossValidationCountsTest, ParallelTrialCountCountsFoldJobs) {
+  // 6 trials of 5 x 2 fold jobs: up to 60 jobs may run at once.
+  Json document = BaseDocument();
+  Set(document, "/metadata/annotations/tuneup.dev~1cv-folds", "5");
+  Set(document, "/metadata/annotations/tuneup.dev~1cv-repeats", "2");
+  Set(document, "/spec/parallelTrialCount", 60);
+  EXPECT_TRUE(Validate(document).empty()) << Describe(Validate(document));
+  Set(document, "/spec/parallelTrialCount", 61);
+  EXPECT_FALSE(Validate(document).empty());
+}
+
 Experiment LoadValid(const Json& document) {
   FieldErrors errors;
   Experiment experiment = ExperimentFromJson(document, errors);
@@ -264,6 +275,13 @@ std::vector<RuleCase> MetadataAndCountCases() {
          Set(d, "/metadata/annotations/tuneup.dev~1cv-race", "yes");
        },
        {{"metadata.annotations[tuneup.dev/cv-race]", "must be \"true\" or \"false\""}}},
+      {"CvParallelAboveMaxTrialsTimesFolds",
+       [](Json& d) {
+         Set(d, "/metadata/annotations/tuneup.dev~1cv-folds", "5");
+         Set(d, "/spec/parallelTrialCount", 31);
+       },
+       {{"spec.parallelTrialCount",
+         "less than or equal to spec.maxTrialCount (6) times the fold jobs of a trial (5)"}}},
       {"CvFinalWithoutFolds",
        [](Json& d) { Set(d, "/metadata/annotations/tuneup.dev~1cv-final", "true"); },
        {{"metadata.annotations[tuneup.dev/cv-final]", "needs tuneup.dev/cv-folds"}}},

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "api/cross_validation.h"
 #include "api/experiment.h"
 #include "api/search_space.h"
 #include "common/error.h"
@@ -264,6 +265,48 @@ TEST(BayesianOptimizationTest, OnlySucceededTrialsWithFiniteObjectivesAreModelle
   ASSERT_EQ(reply.proposals.size(), 2u);
   ASSERT_NE(bo->model(), nullptr);
   EXPECT_EQ(bo->model()->size(), 8);  // the running trial's fantasy is gone again
+}
+
+TEST(BayesianOptimizationTest, ACrossValidatedTrialsFoldSpreadIsNoiseTheModelTrustsLess) {
+  Experiment experiment =
+      BoExperiment(UnitSquare(), {{"random_state", "5"}, {"n_initial_points", "3"}});
+  const std::vector<Trial> history = RunSequentially(*Create(experiment), Bowl, 10);
+  const size_t noisy = 6;
+  // The same scores, as means over five folds: exact (every fold agrees) or spread out.
+  auto with_folds = [&](double spread) {
+    std::vector<Trial> trials = history;
+    for (auto& trial : trials) {
+      for (int f = 0; f < 5; ++f) {
+        FoldResult fold;
+        fold.index = f;
+        fold.status = TrialStatus::kSucceeded;
+        fold.objective = *trial.objective + (&trial == &trials[noisy] ? spread * (f - 2) : 0.0);
+        trial.folds.push_back(fold);
+      }
+    }
+    return trials;
+  };
+  auto posterior_at_noisy = [&](const std::vector<Trial>& trials, double& mean, double& variance) {
+    auto algorithm = Create(experiment);
+    auto* bo = dynamic_cast<BayesianOptimization*>(algorithm.get());
+    ASSERT_NE(bo, nullptr);
+    ASSERT_EQ(bo->Suggest(trials, 1).proposals.size(), 1u);
+    ASSERT_NE(bo->model(), nullptr);
+    ASSERT_EQ(bo->model()->size(), 10);
+    Eigen::VectorXd means, variances;
+    bo->model()->Predict(bo->model()->inputs().col(noisy), means, variances);
+    mean = bo->model()->Unstandardise(means[0]);
+    variance = variances[0];
+  };
+  double exact_mean = 0, exact_variance = 0, noisy_mean = 0, noisy_variance = 0;
+  posterior_at_noisy(with_folds(0.0), exact_mean, exact_variance);
+  posterior_at_noisy(with_folds(0.5), noisy_mean, noisy_variance);
+  const double score = *history[noisy].objective;
+  // Exact folds: the model goes through the score. Spread folds (sd 0.79, so the mean's
+  // variance is 0.125): the model keeps its doubt there and leans on the neighbours.
+  EXPECT_NEAR(exact_mean, score, 0.002);
+  EXPECT_GT(noisy_variance, 4 * exact_variance);
+  EXPECT_GT(std::abs(noisy_mean - score), std::abs(exact_mean - score));
 }
 
 TEST(BayesianOptimizationTest, MaximisedObjectivesAreNegatedForTheModel) {

@@ -68,8 +68,10 @@ TEST(CrossValidationTest, FoldsRepeatsAndJobNames) {
   EXPECT_EQ(RepeatOf(7, 5), 1);
   EXPECT_EQ(FoldOf(4, 5), 4);
   EXPECT_EQ(RepeatOf(4, 5), 0);
-  EXPECT_EQ(FoldJobName("exp-0001", 3), "exp-0001/fold-3");
-  EXPECT_EQ(FoldJobName("exp-0001", kFinalJob), "exp-0001/final");
+  EXPECT_EQ(FoldJobName("exp-0001", 3), "exp-0001-fold-3");
+  EXPECT_EQ(FoldJobName("exp-0001", kFinalJob), "exp-0001-final");
+  EXPECT_EQ(FoldDirName(3), "fold-3");
+  EXPECT_EQ(FoldDirName(kFinalJob), "final");
   EXPECT_EQ(FormatMeanSd(SpreadOf(std::vector<double>{0.90, 0.94, 0.92, 0.96, 0.88})),
             "0.92 ± 0.032");
   EXPECT_EQ(FormatMeanSd(SpreadOf(std::vector<double>{0.5})), "0.5");

@@ -271,27 +271,6 @@ TEST_F(E2eRunTest, BadUsageExitsWith2) {
 
 // Cross-validation settings are checked now; running them comes later: until then a run says so
 // instead of quietly running the trials without folds.
-TEST_F(E2eRunTest, CrossValidationAnnotationsAreCheckedAndNotIgnored) {
-  Manifest manifest;
-  WriteManifest(manifest);
-  std::string yaml = testing::Yaml(manifest);
-  const std::string name = "  name: e2e\n";
-  yaml.replace(yaml.find(name), name.size(),
-               name +
-                   "  annotations:\n    tuneup.dev/cv-folds: \"5\"\n"
-                   "    tuneup.dev/cv-race: \"true\"\n");
-  dir_.WriteFile("experiment.yaml", yaml);
-  WriteTrial("touch ran\necho loss=1\n");
-  ProcessResult validated = Tuneup({"validate", manifest_path()});
-  EXPECT_TRUE(Contains(validated.out + validated.err, "tuneup.dev/cv-folds"))
-      << validated.Describe();
-  ProcessResult run = Run();
-  EXPECT_EQ(run.exit_code, 2) << run.Describe();
-  EXPECT_TRUE(Contains(run.err, "metadata.annotations[tuneup.dev/cv-folds]")) << run.Describe();
-  EXPECT_TRUE(Contains(run.err, "cannot run cross-validation experiments yet")) << run.Describe();
-  EXPECT_FALSE(fs::exists(dir_.Join("ran")));
-}
-
 TEST_F(E2eRunTest, Validate) {
   WriteManifest({});
   Manifest invalid;

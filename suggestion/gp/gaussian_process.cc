@@ -177,7 +177,7 @@ void GaussianProcess::Reserve(int capacity) {
 }
 
 void GaussianProcess::Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
-                          const Hyperparameters& h) {
+                          const Hyperparameters& h, const Eigen::VectorXd* known_noise) {
   h_ = h;
   n_ = 0;  // nothing to keep: Reserve copies only the first n_ rows
   Reserve(static_cast<int>(X.cols()));
@@ -188,6 +188,7 @@ void GaussianProcess::Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   y_scale_ = variance > 1e-300 ? std::sqrt(variance) : 1;
   y_.head(n_) = (y.array() - y_mean_) / y_scale_;
   noise_.head(n_).setConstant(std::exp(h_.log_noise_variance));
+  if (known_noise != nullptr) noise_.head(n_) += *known_noise / (y_scale_ * y_scale_);
   Factorise();
 }
 

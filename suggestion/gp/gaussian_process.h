@@ -47,8 +47,13 @@ class GaussianProcess {
   GaussianProcess(KernelKind kind, int dimensions);
 
   // Replaces the data (inputs as columns of X, outputs y in the objective's own units) and the
-  // hyperparameters, standardises y and factorises.
-  void Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Hyperparameters& h);
+  // hyperparameters, standardises y and factorises. `known_noise` (optional, one entry per
+  // observation, in the objective's units squared) is noise variance known to be in an output
+  // beyond the learned noise: a cross-validated trial's score is a mean over folds, and the
+  // variance of that mean (sd² / folds) says how far it may be from the configuration's true
+  // score. The model then trusts such outputs less (heteroscedastic noise).
+  void Fit(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Hyperparameters& h,
+           const Eigen::VectorXd* known_noise = nullptr);
 
   // Adds one observation, keeping hyperparameters and standardisation: O(n²). Its noise variance
   // (standardised units) is the learned one unless given.

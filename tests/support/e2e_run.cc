@@ -31,10 +31,17 @@ std::string YamlQuote(const std::string& value) {
 
 std::string Yaml(const Manifest& m) {
   std::string yaml =
-      "apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata:\n  name: " + m.name +
-      "\nspec:\n  objective:\n    type: " + m.type + "\n";
+      "apiVersion: kubeflow.org/v1beta1\nkind: Experiment\nmetadata:\n  name: " + m.name + "\n" +
+      (m.annotations.empty() ? "" : "  annotations:\n" + m.annotations) +
+      "spec:\n  objective:\n    type: " + m.type + "\n";
   if (m.goal) yaml += "    goal: " + *m.goal + "\n";
-  yaml += "    objectiveMetricName: loss\n  algorithm:\n    algorithmName: " + m.algorithm + "\n";
+  yaml += "    objectiveMetricName: loss\n";
+  if (!m.additional_metrics.empty()) {
+    yaml += "    additionalMetricNames:\n";
+    for (const auto& name : m.additional_metrics)
+      yaml += "      - " + name + "\n";
+  }
+  yaml += "  algorithm:\n    algorithmName: " + m.algorithm + "\n";
   if (m.algorithm == "random") {
     yaml += "    algorithmSettings:\n      - {name: random_state, value: \"7\"}\n";
   }
@@ -67,7 +74,8 @@ std::string Yaml(const Manifest& m) {
 }
 
 std::string LoggingTrialScript(int lines) {
-  return R"(echo "start $KATIB_TRIAL_NAME $$" >> trials.log
+  return R"(job="$KATIB_TRIAL_NAME${TUNEUP_FOLD:+-fold-$TUNEUP_FOLD}"
+echo "start $job $$" >> trials.log
 i=0
 while [ $i -lt )" +
          std::to_string(lines) +
@@ -76,7 +84,7 @@ while [ $i -lt )" +
   echo "loss=$1"
   i=$((i + 1))
 done
-echo "end $KATIB_TRIAL_NAME" >> trials.log
+echo "end $job" >> trials.log
 )";
 }
 

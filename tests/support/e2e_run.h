@@ -37,15 +37,18 @@ struct Manifest {
 )";
   std::string trial_parameters = "      - {name: x, reference: x}\n";
   std::vector<std::string> command = {"./trial.sh", "${trialParameters.x}"};
-  std::string collector;  // a spec.metricsCollectorSpec block, indented under spec
+  std::string collector;    // a spec.metricsCollectorSpec block, indented under spec
+  std::string annotations;  // metadata.annotations entries, indented under it
+  std::vector<std::string> additional_metrics;  // objective.additionalMetricNames
 };
 
 // The Experiment manifest `m` describes.
 std::string Yaml(const Manifest& m);
 
-// Crash tests: a trial program that appends "start <trial> <pid>" when it begins and "end
-// <trial>" when it is done to trials.log in its working directory, printing `lines` loss lines
-// in between over a few hundred milliseconds.
+// Crash tests: a trial program that appends "start <job> <pid>" when it begins and "end <job>"
+// when it is done to trials.log in its working directory, printing `lines` loss lines in between
+// over a few hundred milliseconds. <job> is the trial's name, and "<trial>-fold-<fold>" for a
+// fold job of a cross-validated trial.
 std::string LoggingTrialScript(int lines);
 
 // How often each trial started and ended, by trial, from such a log.
