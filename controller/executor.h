@@ -21,7 +21,11 @@ namespace tuneup {
 // A trial's job: the primary container of the trial template with every placeholder filled in.
 struct TrialJob {
   std::string experiment;
+  // The job's name, which executors key it by: the trial's name, or for one job of a
+  // cross-validated trial "<trial>-fold-<i>" (api/cross_validation.h).
   std::string trial;
+  // The trial it belongs to (Katib's trial label, KATIB_TRIAL_NAME); empty: `trial`.
+  std::string trial_name;
   // Which run of the trial this is (api/trial.h): executors name per-attempt resources with it.
   int attempt = 0;
   // command + args of the primary container, each element one argv entry (never split, never

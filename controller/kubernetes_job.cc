@@ -25,7 +25,7 @@ void SetLabels(Json& metadata, const TrialJob& job) {
   Json& labels = metadata["labels"];
   if (!labels.is_object()) labels = Json::object();
   labels[kKatibExperimentLabel] = job.experiment;
-  labels[kKatibTrialLabel] = job.trial;
+  labels[kKatibTrialLabel] = job.trial_name.empty() ? job.trial : job.trial_name;
   labels[kAttemptLabel] = std::to_string(job.attempt);
 }
 
@@ -129,12 +129,19 @@ KubernetesManifest BuildKubernetesJob(const TrialJob& job, const KubernetesJobSe
   std::set<std::string> defined;
   for (const Json& var : env)
     defined.insert(StringAt(var, {"name"}));
-  const std::pair<std::string, std::string> ours[] = {{"KATIB_TRIAL_NAME", job.trial},
-                                                      {"TUNEUP_TRIAL_NAME", job.trial},
+  const std::string& trial = job.trial_name.empty() ? job.trial : job.trial_name;
+  const std::pair<std::string, std::string> ours[] = {{"KATIB_TRIAL_NAME", trial},
+                                                      {"TUNEUP_TRIAL_NAME", trial},
                                                       {"TUNEUP_EXPERIMENT_NAME", job.experiment},
                                                       {"PYTHONUNBUFFERED", "1"}};
   for (const auto& [name, value] : ours) {
     if (!defined.count(name)) env.push_back({{"name", name}, {"value", value}});
+  }
+  // A fold job of a cross-validated trial: which fold it is (controller/runner_folds.cc).
+  for (const auto& [name, value] : job.env) {
+    const bool fold_variable = name == "TUNEUP_FOLD" || name == "TUNEUP_FOLDS" ||
+                               name == "TUNEUP_REPEAT" || name == "TUNEUP_FINAL";
+    if (fold_variable && !defined.count(name)) env.push_back({{"name", name}, {"value", value}});
   }
   return out;
 }

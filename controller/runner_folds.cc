@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include "api/cross_validation.h"
 #include "controller/fold_race.h"
 #include "controller/runner_impl.h"
@@ -14,6 +17,7 @@
 
 namespace tuneup {
 
+namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 size_t ExperimentRunner::Impl::RunningJobsOf(size_t index) const {
@@ -105,16 +109,26 @@ void ExperimentRunner::Impl::ResumeFolds(size_t index, std::vector<std::pair<siz
   }
   if (!IsActive(trial.status)) return;
   bool waiting = trial.folds.empty();
+  bool adopted = false;
   for (auto& fold : trial.folds) {
     if (fold.status == TrialStatus::kRunning && !fold.job.empty() &&
         trial.status == TrialStatus::kRunning) {
       adopt.emplace_back(index, fold.index);
+      adopted = true;
     } else if (fold.status == TrialStatus::kRunning || fold.status == TrialStatus::kPending) {
       fold.status = TrialStatus::kPending;
       waiting = true;
     }
   }
-  if (waiting) queue_.push_back(index);
+  if (waiting) {
+    queue_.push_back(index);
+  } else if (!adopted) {
+    // Every fold has ended, but the run that saw the last one end did not get to settle the
+    // trial (it was ending the trial early when it died): settle it now.
+    asio::post(io_, [weak = weak_from_this(), index] {
+      if (auto self = weak.lock()) self->SettleFolds(index);
+    });
+  }
 }
 
 void ExperimentRunner::Impl::CompleteFold(std::unique_ptr<Active> active, const JobResult& result) {

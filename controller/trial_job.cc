@@ -195,6 +195,7 @@ TrialJob RenderTrialJob(const RenderRequest& request) {
   TrialJob job;
   job.experiment = experiment.metadata.name;
   job.trial = request.job_name.empty() ? request.trial_name : request.job_name;
+  job.trial_name = request.trial_name;
   job.trial_dir = request.trial_dir;
   job.rendered_spec = template_spec;
   SubstituteAll(job.rendered_spec, parameters);

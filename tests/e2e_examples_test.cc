@@ -330,5 +330,49 @@ TEST(E2eExamplesTest, HyperbandKilledMidBracketResumesTheSameBrackets) {
   EXPECT_EQ(places.size(), 22u);
 }
 
+TEST(E2eExamplesTest, SvmOnDigitsCrossValidatedInFiveFoldJobs) {
+  testing::TempDir dir;
+  ProcessResult result = RunExample(dir, "sklearn-cv/experiment.yaml");
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "12 trials: 12 Succeeded")) << result.out;
+  // Columns: trial, status, "mean", "±", "sd", C, gamma: every trial is shown with its spread.
+  auto rows = ResultRows(result.out, "sklearn-cv-", 7);
+  ASSERT_EQ(rows.size(), 12u) << result.out;
+  for (const auto& row : rows)
+    EXPECT_EQ(row[3], "±") << row[0];
+  EXPECT_TRUE(Contains(result.out, "Final evaluation on all data (TUNEUP_FINAL=1): test-accuracy="))
+      << result.out;
+
+  SqliteStore store(dir.Join("work/tuneup.db"));
+  const Trial* best = nullptr;
+  std::vector<Trial> trials = store.ListTrials("sklearn-cv");
+  for (const auto& trial : trials) {
+    ASSERT_EQ(trial.folds.size(), 5u) << trial.name;
+    double sum = 0;
+    for (const auto& fold : trial.folds) {
+      EXPECT_EQ(fold.status, TrialStatus::kSucceeded) << trial.name;
+      sum += fold.objective.value();
+    }
+    EXPECT_NEAR(trial.objective.value(), sum / 5, 1e-12) << trial.name;
+    if (!best || *trial.objective > *best->objective) best = &trial;
+  }
+  ASSERT_NE(best, nullptr);
+  ASSERT_TRUE(best->final_evaluation);
+  EXPECT_EQ(best->final_evaluation->status, TrialStatus::kSucceeded);
+  EXPECT_GT(best->final_evaluation->metrics.size(), 0u);
+
+  // The five fold jobs compute what the trainer computes with all folds in one process.
+  ProcessResult serial = testing::RunProcess(
+      {"/usr/bin/python3", testing::SourcePath("examples/sklearn-cv/train.py"),
+       "--C=" + FindValue(best->assignment, "C").value(),
+       "--gamma=" + FindValue(best->assignment, "gamma").value(), "--serial-folds", "5"},
+      ExampleOptions(dir), std::chrono::seconds(60));
+  ASSERT_EQ(serial.exit_code, 0) << serial.Describe();
+  const size_t at = serial.out.find("accuracy=");
+  ASSERT_NE(at, std::string::npos) << serial.out;
+  EXPECT_NEAR(ParseDouble(TrimAsciiSpace(serial.out.substr(at + 9))).value(), *best->objective,
+              1e-6);
+}
+
 }  // namespace
 }  // namespace tuneup

@@ -208,6 +208,33 @@ TEST_F(KubernetesExecutorTest, JobManifestIsTheRenderedTrialSpecWithKatibLabels)
   EXPECT_EQ(sent["spec"].size(), 2u) << sent.dump(2);
 }
 
+TEST_F(KubernetesExecutorTest, AFoldJobIsNamedForItsFoldAndLabelledWithItsTrial) {
+  static const Experiment experiment = LoadExperiment();
+  Assignment assignment = {{"lr", "0.05"}, {"opt", "sgd"}};
+  RenderRequest request{&experiment, "kexp-0001", &assignment, "/work/trials/kexp-0001/fold-2",
+                        "/manifests"};
+  request.job_name = "kexp-0001-fold-2";
+  request.extra_env = {{"TUNEUP_FOLD", "2"}, {"TUNEUP_FOLDS", "5"}, {"TUNEUP_REPEAT", "0"}};
+  request.annotations["tuneup.dev/fold"] = "2";
+  Capture capture;
+  LaunchAndWaitForPod(capture, RenderTrialJob(request));
+  Json sent = CreatedJob();
+  EXPECT_EQ(sent["metadata"]["name"], "kexp-0001-fold-2");
+  EXPECT_EQ(sent["metadata"]["labels"]["katib.kubeflow.org/trial"], "kexp-0001");
+  EXPECT_EQ(sent["metadata"]["annotations"]["tuneup.dev/fold"], "2");
+  const Json& env = sent["spec"]["template"]["spec"]["containers"][1]["env"];
+  auto value = [&](const std::string& name) {
+    for (const auto& var : env)
+      if (var["name"] == name) return var["value"].get<std::string>();
+    return std::string("(unset)");
+  };
+  EXPECT_EQ(value("KATIB_TRIAL_NAME"), "kexp-0001");
+  EXPECT_EQ(value("TUNEUP_FOLD"), "2");
+  EXPECT_EQ(value("TUNEUP_FOLDS"), "5");
+  EXPECT_EQ(value("TUNEUP_REPEAT"), "0");
+  EXPECT_EQ(value("TUNEUP_FINAL"), "(unset)");
+}
+
 TEST_F(KubernetesExecutorTest, NormalPriorityKeepsTheManifestsClassAndLaterAttemptsGetASuffix) {
   Capture capture;
   LaunchAndWaitForPod(capture, RenderJob("kexp-0002", 3));

@@ -260,6 +260,38 @@ TEST_F(RunnerTest, AnInterruptedTrialKeepsItsFinishedFoldsAndResumesOnlyTheOther
   EXPECT_NEAR(trial.objective.value(), x + 0.05, 1e-9);
 }
 
+TEST_F(RunnerTest, ATrialWhoseFoldsAllEndedBeforeACrashIsSettledNotRunAgain) {
+  Spec spec;
+  spec.max_trials = 1;
+  spec.annotations = Folds(3);
+  ExperimentRecord record = Create(spec);
+  // What a run that died after storing the last fold, but before the trial, leaves behind.
+  Trial trial;
+  trial.name = "runner-test-0001";
+  trial.experiment = "runner-test";
+  trial.assignment = {{"x", "0.5"}};
+  trial.status = TrialStatus::kRunning;
+  trial.created_at = clock_.Now();
+  trial.started_at = clock_.Now();
+  for (int f = 0; f < 3; ++f) {
+    FoldResult fold;
+    fold.index = f;
+    fold.status = TrialStatus::kSucceeded;
+    fold.objective = 0.5 + f;
+    fold.metrics = {{"loss", 0.5 + f, 0.5 + f, 0.5 + f, 1}};
+    fold.job = "gone-" + std::to_string(f);
+    trial.folds.push_back(fold);
+  }
+  store_.CreateTrials({&trial, 1});
+  RunOutcome outcome = Run(record);
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_TRUE(executor_.launched().empty());
+  EXPECT_TRUE(executor_.adopted().empty());
+  const Trial settled = Trials().at(0);
+  EXPECT_EQ(settled.status, TrialStatus::kSucceeded);
+  EXPECT_DOUBLE_EQ(settled.objective.value(), 1.5);
+}
+
 // Fold f of a trial with x scores x + offset(f) + a little noise that differs between trials.
 double NoisyLoss(double x, int fold) {
   return x + kFoldOffset[fold] + 0.05 * std::sin(37 * x + 11 * fold);
@@ -305,7 +337,7 @@ TEST_F(RunnerTest, RacingStopsClearlyWorseTrialsEarlyAndNeverTheBest) {
     EXPECT_EQ(trial.reason, trial_reason::kEarlyStopped);
     EXPECT_THAT(trial.message, HasSubstr("raced out after"));
     EXPECT_LT(ObjectiveSpread(trial).count, 5) << trial.name;
-    EXPECT_GE(ObjectiveSpread(trial).count, 3) << trial.name;
+    EXPECT_GE(ObjectiveSpread(trial).count, 2) << trial.name;
     ASSERT_TRUE(trial.objective) << "a raced trial keeps its partial mean";
     const double x = ParseDouble(FindValue(trial.assignment, "x").value()).value();
     const double best_x = ParseDouble(FindValue(truly_best->assignment, "x").value()).value();
