@@ -1,6 +1,7 @@
 // Cross-validated experiments (tuneup.dev/cv-folds) in the experiment loop: fold jobs, their
 // scores, failures, racing, restarts and the final evaluation, with the in-memory executor.
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -290,6 +291,61 @@ TEST_F(RunnerTest, ATrialWhoseFoldsAllEndedBeforeACrashIsSettledNotRunAgain) {
   const Trial settled = Trials().at(0);
   EXPECT_EQ(settled.status, TrialStatus::kSucceeded);
   EXPECT_DOUBLE_EQ(settled.objective.value(), 1.5);
+}
+
+// One trial, then one that continues its training (as a Hyperband or ASHA promotion does).
+class PromotingAlgorithm final : public Algorithm {
+ public:
+  SuggestReply Suggest(std::span<const Trial> trials, int count) override {
+    SuggestReply reply;
+    if (count == 0) return reply;
+    if (trials.empty()) {
+      reply.proposals.push_back({{{"x", "0.5"}}, {}});
+    } else if (trials.size() == 1 && !IsActive(trials[0].status)) {
+      reply.proposals.push_back({{{"x", "0.5"}}, {{kResumeFromLabel, trials[0].name}}});
+    } else if (trials.size() == 2) {
+      reply.exhausted = true;
+    }
+    return reply;
+  }
+};
+
+TEST_F(RunnerTest, APromotedTrialsFoldStartsFromTheSameFoldsCheckpoint) {
+  std::map<std::string, std::string> seen;  // fold job -> its checkpoint's content at launch
+  executor_.behaviour = [&](FakeExecutor& executor, const TrialJob& job) {
+    const std::string dir = EnvOf(job, "TUNEUP_CHECKPOINT_DIR").value();
+    EXPECT_EQ(dir, job.trial_dir + "/checkpoint");
+    seen[job.trial] = testing::ReadFile(dir + "/state");
+    std::ofstream(dir + "/state") << "trained by " << job.trial;  // what a trainer saves
+    executor.Output(job.trial, "loss=1\n");
+    executor.Exit(job.trial, 0);
+  };
+  Spec spec;
+  spec.parallel = 2;
+  spec.max_trials = 2;
+  spec.annotations = Folds(2);
+  RunOutcome outcome = Run(Create(spec), {}, std::make_unique<PromotingAlgorithm>());
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_EQ(seen["runner-test-0001-fold-0"], "");
+  EXPECT_EQ(seen["runner-test-0002-fold-0"], "trained by runner-test-0001-fold-0");
+  EXPECT_EQ(seen["runner-test-0002-fold-1"], "trained by runner-test-0001-fold-1");
+}
+
+TEST_F(RunnerTest, RepeatedFoldsCoverEveryFoldOfEveryRepeat) {
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; });
+  Spec spec;
+  spec.parallel = 4;
+  spec.max_trials = 1;
+  spec.annotations = Folds(3, "    tuneup.dev/cv-repeats: \"2\"\n");
+  Run(Create(spec));
+  std::set<std::pair<std::string, std::string>> seen;  // (repeat, fold)
+  for (const auto& job : executor_.launched())
+    seen.emplace(EnvOf(job, "TUNEUP_REPEAT").value(), EnvOf(job, "TUNEUP_FOLD").value());
+  EXPECT_EQ(seen, (std::set<std::pair<std::string, std::string>>{
+                      {"0", "0"}, {"0", "1"}, {"0", "2"}, {"1", "0"}, {"1", "1"}, {"1", "2"}}));
+  EXPECT_EQ(executor_.launched().size(), 6u);
+  EXPECT_EQ(executor_.launched().back().trial, "runner-test-0001-fold-5");
+  EXPECT_EQ(Trials().at(0).folds.size(), 6u);
 }
 
 // Fold f of a trial with x scores x + offset(f) + a little noise that differs between trials.
