@@ -17,6 +17,15 @@
 // (reason TrialEarlyStopped), keeping its objective so far. EarlyStopped trials count towards
 // maxTrialCount, never towards maxFailedTrialCount.
 //
+// Cross-validated experiments (tuneup.dev/cv-folds, api/cross_validation.h): each trial runs as
+// folds x repeats jobs of its own ("<trial>-fold-<i>", with TUNEUP_FOLD, TUNEUP_FOLDS and
+// TUNEUP_REPEAT), and parallelTrialCount counts jobs. Each fold keeps its own attempts, job
+// identity and observations (Observation::fold); the trial's objective is the mean of its folds'
+// objectives. A failed fold fails the trial and stops its other folds; racing (tuneup.dev/
+// cv-race, controller/fold_race.h) and early-stopping rules (on the mean of the fold curves) end
+// it EarlyStopped; a preempted fold re-runs alone. With tuneup.dev/cv-final the best trial runs
+// once more with TUNEUP_FINAL=1 after the search has succeeded (Trial::final_evaluation).
+//
 // Resuming is starting again: trials the store holds as Pending or Running (left by an
 // interrupted or crashed run) are re-run first, with the same assignment, as a new attempt.
 // Interrupt() stops every running trial and re-queues it (Pending), leaving the experiment
