@@ -85,6 +85,27 @@ TEST_F(E2eSlurmTest, RandomExperimentRunsItsTrialsAsSlurmJobs) {
   EXPECT_FALSE(fs::exists(dir_.Join("x")));
 }
 
+TEST_F(E2eSlurmTest, CrossValidatedTrialsRunEachFoldAsABatchJob) {
+  Manifest manifest;
+  manifest.max_trials = 2;
+  manifest.parallel = 3;
+  manifest.annotations = "    tuneup.dev/cv-folds: \"3\"\n";
+  WriteManifest(manifest);
+  WriteTrial(
+      "awk -v x=\"$1\" -v f=\"$TUNEUP_FOLD\" 'BEGIN { printf \"loss=%.6f\\n\", x + f / 10 }'\n");
+  ProcessResult result = Run({"--executor", "slurm", "--slurm-poll-ms", "200"});
+  ASSERT_EQ(result.exit_code, 0) << result.Describe();
+  EXPECT_TRUE(Contains(result.out, "2 trials: 2 Succeeded")) << result.out;
+  EXPECT_TRUE(Contains(result.out, "± 0.1")) << result.out;
+  for (const auto& trial : TrialDirs()) {
+    for (int fold = 0; fold < 3; ++fold) {
+      const std::string dir = trial_dir(trial) + "/fold-" + std::to_string(fold);
+      EXPECT_TRUE(fs::exists(dir + "/job.sh")) << dir;
+      EXPECT_TRUE(fs::exists(dir + "/job.status")) << dir;
+    }
+  }
+}
+
 TEST_F(E2eSlurmTest, PreemptedLowPriorityTrialsRunAgainAndTheExperimentCompletes) {
   Manifest manifest;
   manifest.max_trials = 4;
