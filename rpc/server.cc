@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "rpc/dbmanager_service.h"
 #include "rpc/health_service.h"
+#include "rpc/suggestion_service.h"
 
 namespace tuneup {
 
@@ -18,6 +19,7 @@ namespace {
 // The services' full names, as health checks name them.
 std::set<std::string> ServedNames() {
   return {std::string(::api::v1::beta1::DBManager::service_full_name()),
+          std::string(::api::v1::beta1::Suggestion::service_full_name()),
           std::string(::grpc::health::v1::Health::service_full_name())};
 }
 
@@ -34,9 +36,12 @@ void CheckAddress(const std::string& address) {
 
 struct RpcServer::Impl {
   Impl(Store& store, const RpcServerOptions& options)
-      : dbmanager(store, options.limits), health(store, ServedNames()) {}
+      : dbmanager(store, options.limits),
+        suggestion(AlgorithmRegistry::Default()),
+        health(store, ServedNames()) {}
 
   DbManagerService dbmanager;
+  SuggestionService suggestion;
   HealthService health;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
@@ -59,6 +64,7 @@ std::unique_ptr<RpcServer> RpcServer::Start(Store& store, const RpcServerOptions
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(&impl->dbmanager);
+  builder.RegisterService(&impl->suggestion);
   builder.RegisterService(&impl->health);
   impl->server = builder.BuildAndStart();
   if (!impl->server || impl->port == 0) {

@@ -48,6 +48,7 @@ RpcClient::RpcClient(int port) {
   channel_ = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
                                        grpc::InsecureChannelCredentials(), arguments);
   dbmanager_ = katib_pb::DBManager::NewStub(channel_);
+  suggestion_ = katib_pb::Suggestion::NewStub(channel_);
   health_ = ::grpc::health::v1::Health::NewStub(channel_);
 }
 
@@ -61,6 +62,22 @@ grpc::Status RpcClient::Report(const std::string& trial, const std::vector<LogEn
     log->mutable_metric()->set_value(entry.value);
   }
   return Report(request);
+}
+
+grpc::Status RpcClient::GetSuggestions(const katib_pb::GetSuggestionsRequest& request,
+                                       katib_pb::GetSuggestionsReply* reply) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  return suggestion_->GetSuggestions(&context, request, reply);
+}
+
+grpc::Status RpcClient::ValidateAlgorithmSettings(const katib_pb::Experiment& experiment) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  katib_pb::ValidateAlgorithmSettingsRequest request;
+  *request.mutable_experiment() = experiment;
+  katib_pb::ValidateAlgorithmSettingsReply reply;
+  return suggestion_->ValidateAlgorithmSettings(&context, request, &reply);
 }
 
 grpc::Status RpcClient::Report(const katib_pb::ReportObservationLogRequest& request) {

@@ -1,5 +1,5 @@
-// A client of tuneup's gRPC server (rpc/server.h) for tests: Katib's DBManager and the health
-// service on 127.0.0.1:PORT, over a real socket. Every call has a deadline, so a server that
+// A client of tuneup's gRPC server (rpc/server.h) for tests: Katib's DBManager and Suggestion
+// services and the health service on 127.0.0.1:PORT, over a real socket. Every call has a deadline, so a server that
 // hangs fails the test instead of stalling it.
 #pragma once
 
@@ -41,9 +41,14 @@ class RpcClient {
 
   katib_pb::DBManager::Stub& dbmanager() { return *dbmanager_; }
 
+  grpc::Status GetSuggestions(const katib_pb::GetSuggestionsRequest& request,
+                              katib_pb::GetSuggestionsReply* reply);
+  grpc::Status ValidateAlgorithmSettings(const katib_pb::Experiment& experiment);
+
  private:
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<katib_pb::DBManager::Stub> dbmanager_;
+  std::unique_ptr<katib_pb::Suggestion::Stub> suggestion_;
   std::unique_ptr<::grpc::health::v1::Health::Stub> health_;
 };
 
