@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "rpc/dbmanager_service.h"
+#include "rpc/early_stopping_service.h"
 #include "rpc/health_service.h"
 #include "rpc/suggestion_service.h"
 
@@ -20,6 +21,7 @@ namespace {
 std::set<std::string> ServedNames() {
   return {std::string(::api::v1::beta1::DBManager::service_full_name()),
           std::string(::api::v1::beta1::Suggestion::service_full_name()),
+          std::string(::api::v1::beta1::EarlyStopping::service_full_name()),
           std::string(::grpc::health::v1::Health::service_full_name())};
 }
 
@@ -38,10 +40,12 @@ struct RpcServer::Impl {
   Impl(Store& store, const RpcServerOptions& options)
       : dbmanager(store, options.limits),
         suggestion(AlgorithmRegistry::Default()),
+        early_stopping(store),
         health(store, ServedNames()) {}
 
   DbManagerService dbmanager;
   SuggestionService suggestion;
+  EarlyStoppingService early_stopping;
   HealthService health;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
@@ -65,6 +69,7 @@ std::unique_ptr<RpcServer> RpcServer::Start(Store& store, const RpcServerOptions
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(&impl->dbmanager);
   builder.RegisterService(&impl->suggestion);
+  builder.RegisterService(&impl->early_stopping);
   builder.RegisterService(&impl->health);
   impl->server = builder.BuildAndStart();
   if (!impl->server || impl->port == 0) {

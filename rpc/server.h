@@ -1,5 +1,6 @@
 // tuneup's gRPC server: Katib's DBManager service (rpc/dbmanager_service.h) over one Store,
-// Katib's Suggestion service over tuneup's algorithms (rpc/suggestion_service.h) and the
+// Katib's Suggestion service over tuneup's algorithms (rpc/suggestion_service.h), Katib's
+// EarlyStopping service with the median stopping rule (rpc/early_stopping_service.h) and the
 // standard health service (rpc/health_service.h), on one address. Plaintext, as Katib's
 // own DBManager inside a cluster; listen on 127.0.0.1 unless the network is trusted.
 //

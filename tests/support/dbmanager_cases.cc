@@ -354,17 +354,17 @@ TEST_P(DbManagerTest, ConcurrentClientsLoseNothing) {
 // Health.
 
 TEST_P(DbManagerTest, HealthCheckIsServingForTheServerAndItsServices) {
-  for (const char* service :
-       {"", "api.v1.beta1.DBManager", "api.v1.beta1.Suggestion", "grpc.health.v1.Health"}) {
+  for (const char* service : {"", "api.v1.beta1.DBManager", "api.v1.beta1.Suggestion",
+                              "api.v1.beta1.EarlyStopping", "grpc.health.v1.Health"}) {
     HealthCheckResponse::ServingStatus serving = HealthCheckResponse::UNKNOWN;
     grpc::Status status = client().Check(service, &serving);
     ASSERT_TRUE(status.ok()) << "\"" << service << "\": " << Describe(status);
     EXPECT_EQ(serving, HealthCheckResponse::SERVING) << "\"" << service << "\"";
   }
   HealthCheckResponse::ServingStatus serving = HealthCheckResponse::UNKNOWN;
-  grpc::Status status = client().Check("api.v1.beta1.EarlyStopping", &serving);
+  grpc::Status status = client().Check("api.v1.beta1.Manager", &serving);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << Describe(status);
-  EXPECT_THAT(status.error_message(), HasSubstr("api.v1.beta1.EarlyStopping"));
+  EXPECT_THAT(status.error_message(), HasSubstr("api.v1.beta1.Manager"));
   status = client().Watch("");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << Describe(status);
 }
