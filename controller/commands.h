@@ -63,6 +63,22 @@ struct ReportOptions {
 // values twice.
 int ReportCommand(const ReportOptions& options, std::ostream& out, std::ostream& err);
 
+struct ServeOptions {
+  // The work directory, the store, the executor and the trials' options, as for `tuneup run`
+  // (its manifest is not used).
+  RunOptions run;
+  std::string listen = "127.0.0.1:6789";  // host:port of the gRPC server; port 0: any free one
+  std::string port_file;                  // written with the port once listening ("" = none)
+};
+
+// `tuneup serve`: one process that serves Katib's gRPC services (DBManager over the store,
+// Suggestion with tuneup's algorithms, EarlyStopping with the median rule; rpc/server.h) and runs
+// every unfinished experiment of the store at once, resuming each as `tuneup run` would (one
+// event loop, one executor). Runs until SIGINT/SIGTERM, which interrupts the experiments
+// (resumable) and stops the server: kExitOk. kExitUsage for a bad option or an address it
+// cannot listen on.
+int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& err);
+
 struct GetOptions {
   std::string kind;              // "experiments" or "trials"
   std::string name;              // the experiment (required for trials)

@@ -1,14 +1,9 @@
 #include <utility>  // before Asio: GCC 12 + C++20 needs std::exchange declared first
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <ostream>
-#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -18,8 +13,10 @@
 #include "controller/cli.h"
 #include "controller/commands.h"
 #include "controller/executor_factory.h"
+#include "controller/experiment_lock.h"
 #include "controller/manifest_check.h"
 #include "controller/report.h"
+#include "controller/run_setup.h"
 #include "controller/runner.h"
 #include "db/store.h"
 
@@ -29,39 +26,6 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Holds an exclusive lock on a file for as long as it lives: one tuneup process per experiment
-// and database, so two runs never start the same trial twice.
-class ExperimentLock {
- public:
-  static std::optional<ExperimentLock> TryAcquire(const std::string& path, std::string& error) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      error = "cannot open lock file " + path + ": " + std::strerror(errno);
-      return std::nullopt;
-    }
-    // A tuneup that was just killed can leave the lock held for a moment more: a child it was
-    // starting holds a copy of the descriptor until its exec closes it. Wait that out.
-    for (int attempt = 0; ::flock(fd, LOCK_EX | LOCK_NB) != 0; ++attempt) {
-      if (attempt == 100) {
-        error = "another tuneup process is running this experiment (lock " + path + " is held)";
-        ::close(fd);
-        return std::nullopt;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return ExperimentLock(fd);
-  }
-  ExperimentLock(ExperimentLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  ExperimentLock& operator=(ExperimentLock&&) = delete;
-  ~ExperimentLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  explicit ExperimentLock(int fd) : fd_(fd) {}
-  int fd_;
-};
 
 // Katib restarts a finished experiment whose budget was raised: only maxTrialCount,
 // parallelTrialCount and maxFailedTrialCount may change, it must have ended because it reached
@@ -159,15 +123,13 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     return kExitUsage;
   }
   std::string db_path = options.db ? *options.db : (workdir / "tuneup.db").string();
-  const bool server = IsServerLocation(db_path);
   // Shown in messages: a server URI without its password.
   const std::string db_shown = RedactLocation(db_path);
 
   // One run per experiment: beside a database file, or in the work directory for a server.
   std::string lock_error;
-  auto lock = ExperimentLock::TryAcquire(
-      server ? (workdir / ("tuneup-" + name + ".lock")).string() : db_path + "." + name + ".lock",
-      lock_error);
+  auto lock =
+      ExperimentLock::TryAcquire(ExperimentLock::PathFor(workdir, db_path, name), lock_error);
   if (!lock) {
     err << "error: " << lock_error << "\n";
     return kExitUsage;
@@ -231,16 +193,7 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
   }
 
   asio::io_context io;
-  ExecutorChoice executor_choice;
-  executor_choice.kind = options.executor;
-  executor_choice.local.kill_grace = std::chrono::seconds(options.kill_grace_seconds);
-  executor_choice.slurm = options.slurm;
-  executor_choice.kubernetes.config.kubeconfig = options.kubeconfig;
-  executor_choice.kubernetes.config.context = options.kube_context;
-  executor_choice.kubernetes.config.namespace_ = options.kube_namespace;
-  executor_choice.kubernetes.job.namespace_ = options.kube_namespace;
-  executor_choice.kubernetes.job.priority_class_low = options.kube_priority_class_low;
-  executor_choice.kubernetes.job.priority_class_high = options.kube_priority_class_high;
+  const ExecutorChoice executor_choice = ExecutorChoiceFor(options);
   std::unique_ptr<Executor> executor_owner;
   try {
     executor_owner = MakeExecutor(io, executor_choice);
@@ -259,17 +212,8 @@ int RunCommand(const RunOptions& options, std::ostream& out, std::ostream& err) 
     return kExitFailed;
   }
   ProgressPrinter progress(err, clock, experiment, existing, live);
-  RunnerOptions runner_options;
-  runner_options.workdir = workdir.string();
-  runner_options.manifest_dir = check->directory;
-  runner_options.store_location = server ? db_path : fs::absolute(db_path).string();
-  runner_options.tuneup_binary = fs::read_symlink("/proc/self/exe", ec).string();
-  runner_options.collector.poll_interval = std::chrono::milliseconds(options.file_poll_ms);
-  runner_options.collector.max_observations = options.max_observations;
-  runner_options.collector.custom_grace =
-      std::chrono::milliseconds(options.custom_collector_grace_ms);
-  runner_options.store_writer.give_up_after = std::chrono::seconds(options.db_outage_limit);
-  if (options.priority) runner_options.priority = ParsePriority(*options.priority);
+  RunnerOptions runner_options =
+      RunnerOptionsFor(options, workdir.string(), check->directory, db_path);
   ExperimentRunner runner(io, *store, executor, clock, runner_options, &progress);
 
   if (std::string image = ContainerImage(experiment);
