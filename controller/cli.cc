@@ -181,6 +181,25 @@ int CliMain(int argc, char** argv) {
   get->add_option("--db", get_options.db, "the store (default: tuneup.db)")->envname("TUNEUP_DB");
   get->add_option("-o,--output", get_options.output, "table | json")
       ->check(CLI::IsMember({"table", "json"}));
+  get->add_option("--server", get_options.server,
+                  "ask a running `tuneup serve` (host:port) instead of the store")
+      ->envname("TUNEUP_SERVER");
+
+  ClientOptions client_options;
+  std::vector<std::string> submit_files;
+  auto* submit = app.add_subcommand("submit", "Submit Experiment manifests to `tuneup serve`");
+  submit->add_option("FILE", submit_files, "YAML or JSON manifests, one Experiment each")
+      ->required();
+  submit->add_option("--server", client_options.server, "host:port of `tuneup serve`")
+      ->envname("TUNEUP_SERVER")
+      ->capture_default_str();
+  std::string watch_name;
+  auto* watch =
+      app.add_subcommand("watch", "Follow an experiment on `tuneup serve` until it has finished");
+  watch->add_option("NAME", watch_name, "the experiment")->required();
+  watch->add_option("--server", client_options.server, "host:port of `tuneup serve`")
+      ->envname("TUNEUP_SERVER")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -194,6 +213,8 @@ int CliMain(int argc, char** argv) {
     return RunCommand(run_options, std::cout, std::cerr);
   }
   if (report->parsed()) return ReportCommand(report_options, std::cout, std::cerr);
+  if (submit->parsed()) return SubmitCommand(client_options, submit_files, std::cout, std::cerr);
+  if (watch->parsed()) return WatchCommand(client_options, watch_name, std::cout, std::cerr);
   if (serve->parsed()) {
     serve_options.run.slurm.poll_interval = std::chrono::milliseconds(serve_slurm_poll_ms);
     return ServeCommand(serve_options, std::cout, std::cerr);
@@ -203,6 +224,7 @@ int CliMain(int argc, char** argv) {
       std::cerr << "tuneup get trials: name the experiment\n";
       return kExitUsage;
     }
+    if (!get_options.server.empty()) return GetFromServer(get_options, std::cout, std::cerr);
     return GetCommand(get_options, std::cout, std::cerr);
   }
   return kExitUsage;

@@ -84,6 +84,7 @@ struct GetOptions {
   std::string name;              // the experiment (required for trials)
   std::string db = "tuneup.db";  // the store
   std::string output = "table";  // table | json
+  std::string server;            // host:port of `tuneup serve`: ask it instead of the store
 };
 
 // `tuneup get experiments|trials [NAME]`: what the store holds. Trials as the results table
@@ -91,5 +92,23 @@ struct GetOptions {
 // trial_json.h: per-fold results and the final evaluation included). kExitFailed when the
 // experiment or the store is missing.
 int GetCommand(const GetOptions& options, std::ostream& out, std::ostream& err);
+// `tuneup get ... --server`: the same from a running `tuneup serve` (rpc/manager_client.h).
+int GetFromServer(const GetOptions& options, std::ostream& out, std::ostream& err);
+
+struct ClientOptions {
+  std::string server = "127.0.0.1:6789";  // host:port of `tuneup serve` (--server, TUNEUP_SERVER)
+};
+
+// `tuneup submit FILE...`: submits each manifest to `tuneup serve`, which validates it as
+// `tuneup validate` does and runs it; prints "experiment/NAME created" (or "unchanged" when it
+// was there with the same spec). kExitUsage for an invalid manifest, kExitFailed for another
+// error (a name taken by another spec, a server that cannot be reached).
+int SubmitCommand(const ClientOptions& options, const std::vector<std::string>& files,
+                  std::ostream& out, std::ostream& err);
+
+// `tuneup watch NAME`: one line per change of the experiment (state, trials by status, best
+// trial) until it has finished; kExitOk when it Succeeded, kExitFailed when it Failed.
+int WatchCommand(const ClientOptions& options, const std::string& name, std::ostream& out,
+                 std::ostream& err);
 
 }  // namespace tuneup

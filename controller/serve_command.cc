@@ -2,20 +2,27 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <ostream>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "api/experiment_diff.h"
+#include "api/manifest.h"
 #include "controller/cli.h"
 #include "controller/commands.h"
 #include "controller/experiment_lock.h"
+#include "controller/manifest_check.h"
 #include "controller/report.h"
 #include "controller/run_setup.h"
 #include "db/store.h"
+#include "rpc/experiment_host.h"
 #include "rpc/server.h"
 #include "suggestion/early_stopping.h"
 #include "suggestion/registry.h"
@@ -27,13 +34,151 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// One experiment the server runs.
-struct Served {
-  explicit Served(ExperimentLock held) : lock(std::move(held)) {}
-  ExperimentLock lock;
-  std::unique_ptr<ProgressPrinter> progress;
-  std::unique_ptr<ExperimentRunner> runner;
-  bool done = false;
+std::string Listed(const FieldErrors& errors) {
+  std::string text;
+  for (const auto& error : errors)
+    text += (text.empty() ? "" : "; ") + error.ToString();
+  return text;
+}
+
+// The experiments `tuneup serve` runs: those it found unfinished in the store and those
+// submitted to it. Everything but Submit's validation happens on the event loop's thread.
+class ServeHost final : public ExperimentHost {
+ public:
+  ServeHost(asio::io_context& io, Store& store, Executor& executor, const ServeOptions& options,
+            std::string workdir, std::string db_path, std::ostream& out, std::ostream& err)
+      : io_(io),
+        store_(store),
+        executor_(executor),
+        options_(options),
+        workdir_(std::move(workdir)),
+        db_path_(std::move(db_path)),
+        out_(out),
+        err_(err) {}
+
+  // Starts running `record` (on the loop's thread). Returns "" or why it cannot.
+  std::string Run(const ExperimentRecord& record, const std::string& verb) {
+    const std::string& name = record.experiment.metadata.name;
+    std::string lock_error;
+    auto lock =
+        ExperimentLock::TryAcquire(ExperimentLock::PathFor(workdir_, db_path_, name), lock_error);
+    if (!lock) return lock_error;
+    auto entry = std::make_unique<Served>(std::move(*lock));
+    std::unique_ptr<Algorithm> algorithm;
+    std::unique_ptr<EarlyStopper> stopper;
+    std::vector<Trial> existing;
+    try {
+      algorithm = AlgorithmRegistry::Default().Create(record.experiment);
+      stopper = CreateEarlyStopper(record.experiment);
+      existing = store_.ListTrials(name);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    const Clock& clock = SystemClock::Instance();
+    entry->progress = std::make_unique<ProgressPrinter>(err_, clock, record.experiment, existing,
+                                                        /*live=*/false);
+    // Stored and submitted experiments carry no manifest directory: relative workingDirs
+    // resolve against the work directory.
+    entry->runner = std::make_unique<ExperimentRunner>(
+        io_, store_, executor_, clock, RunnerOptionsFor(options_.run, workdir_, workdir_, db_path_),
+        entry->progress.get());
+    out_ << "experiment " << name << ": " << verb << " with " << existing.size() << " trials\n"
+         << std::flush;
+    Served* raw = entry.get();
+    served_.push_back(std::move(entry));
+    raw->runner->Start(record, std::move(algorithm), std::move(stopper),
+                       [this, raw, name](const RunOutcome& outcome) {
+                         raw->done = true;
+                         out_ << "experiment " << name << ": "
+                              << ExperimentStateName(outcome.status.state) << " ("
+                              << (outcome.interrupted ? "interrupted" : outcome.status.reason)
+                              << ")" << (outcome.error.empty() ? "" : ": " + outcome.error) << "\n"
+                              << std::flush;
+                       });
+    return "";
+  }
+
+  Submitted Submit(const std::string& manifest) override {
+    std::vector<LoadedExperiment> loaded = LoadManifestText(manifest, "submitted", workdir_);
+    if (loaded.size() != 1) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "manifest: holds " + std::to_string(loaded.size()) + " experiments, not one");
+    }
+    ManifestCheck check = CheckExperiment(std::move(loaded[0]), AlgorithmRegistry::Default());
+    if (!check.valid()) throw Error(ErrorCode::kInvalidArgument, Listed(check.errors));
+    if (!check.runnable()) {
+      throw Error(ErrorCode::kFailedPrecondition,
+                  "valid, but cannot run here: " + Listed(check.unsupported));
+    }
+    auto promise = std::make_shared<std::promise<Submitted>>();
+    std::future<Submitted> result = promise->get_future();
+    asio::post(io_, [this, promise, experiment = check.experiment] {
+      try {
+        promise->set_value(Store(experiment));
+      } catch (...) {
+        promise->set_exception(std::current_exception());
+      }
+    });
+    if (result.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      throw Error(ErrorCode::kUnavailable,
+                  "the server is busy: the submission was not taken in 30 s");
+    }
+    return result.get();
+  }
+
+  // Interrupts every running experiment; true when none is running any more.
+  void InterruptAll() {
+    for (const auto& entry : served_)
+      if (!entry->done) entry->runner->Interrupt();
+  }
+  bool AllDone() const {
+    for (const auto& entry : served_)
+      if (!entry->done) return false;
+    return true;
+  }
+
+ private:
+  struct Served {
+    explicit Served(ExperimentLock held) : lock(std::move(held)) {}
+    ExperimentLock lock;
+    std::unique_ptr<ProgressPrinter> progress;
+    std::unique_ptr<ExperimentRunner> runner;
+    bool done = false;
+  };
+
+  // On the loop's thread: stores and starts a validated submission (idempotent by name + spec).
+  Submitted Store(const Experiment& experiment) {
+    const std::string& name = experiment.metadata.name;
+    if (std::optional<ExperimentRecord> stored = store_.GetExperiment(name)) {
+      std::vector<std::string> differences = DiffExperiments(stored->experiment, experiment);
+      if (!differences.empty()) {
+        std::string listed;
+        for (const auto& line : differences)
+          listed += (listed.empty() ? "" : "; ") + line;
+        throw Error(ErrorCode::kAlreadyExists, "experiment \"" + name +
+                                                   "\" exists with a different spec (stored -> "
+                                                   "submitted): " +
+                                                   listed);
+      }
+      return {name, false};
+    }
+    ExperimentRecord record{experiment, ExperimentStatus{}, SystemClock::Instance().Now()};
+    store_.CreateExperiment(record);
+    if (std::string why = Run(record, "submitted"); !why.empty()) {
+      throw Error(ErrorCode::kFailedPrecondition, "stored, but not started: " + why);
+    }
+    return {name, true};
+  }
+
+  asio::io_context& io_;
+  tuneup::Store& store_;
+  Executor& executor_;
+  const ServeOptions& options_;
+  const std::string workdir_;
+  const std::string db_path_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::vector<std::unique_ptr<Served>> served_;
 };
 
 }  // namespace
@@ -47,24 +192,36 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
     return kExitUsage;
   }
   const std::string db_path = options.run.db ? *options.run.db : (workdir / "tuneup.db").string();
-  const Clock& clock = SystemClock::Instance();
 
+  asio::io_context io;
+  std::unique_ptr<Executor> executor;
   std::unique_ptr<Store> store;      // the runners', on the event loop's thread
   std::unique_ptr<Store> rpc_store;  // gRPC's threads'
-  std::unique_ptr<RpcServer> server;
+  std::vector<ExperimentRecord> records;
   try {
+    executor = MakeExecutor(io, ExecutorChoiceFor(options.run));
     store = OpenStore(db_path);
     rpc_store = OpenStore(db_path);
+    records = store->ListExperiments();
+  } catch (const Error& e) {
+    err << "error: " << e.what() << "\n";
+    return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
+  ServeHost host(io, *store, *executor, options, workdir.string(), db_path, out, err);
+  std::unique_ptr<RpcServer> server;
+  try {
     RpcServerOptions rpc_options;
     rpc_options.address = options.listen;
+    rpc_options.host = &host;
     server = RpcServer::Start(*rpc_store, rpc_options);
   } catch (const Error& e) {
     err << "error: " << e.what() << "\n";
     return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
   }
-  const std::string host = options.listen.substr(0, options.listen.rfind(':'));
-  out << "tuneup serve: listening on " << host << ":" << server->port()
-      << " (Katib's DBManager, Suggestion and EarlyStopping services; grpc.health.v1), store "
+  const std::string listen_host = options.listen.substr(0, options.listen.rfind(':'));
+  out << "tuneup serve: listening on " << listen_host << ":" << server->port()
+      << " (tuneup.v1.Manager; Katib's DBManager, Suggestion and EarlyStopping; "
+         "grpc.health.v1), store "
       << RedactLocation(db_path) << "\n"
       << std::flush;
   if (!options.port_file.empty()) {
@@ -74,68 +231,17 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
     fs::rename(partial, options.port_file, ec);
   }
 
-  asio::io_context io;
-  std::unique_ptr<Executor> executor;
-  try {
-    executor = MakeExecutor(io, ExecutorChoiceFor(options.run));
-  } catch (const Error& e) {
-    err << "error: " << e.what() << "\n";
-    return kExitUsage;
-  }
   // Every unfinished experiment in the store runs again, as `tuneup run` would resume it: jobs
   // left running are adopted, the rest re-run (controller/runner.h).
-  std::vector<std::unique_ptr<Served>> served;
-  std::vector<ExperimentRecord> records;
-  try {
-    records = store->ListExperiments();
-  } catch (const Error& e) {
-    err << "error: " << e.what() << "\n";
-    return kExitFailed;
-  }
-  for (const auto& record : records) {
-    if (IsFinished(record.status.state)) continue;
-    const std::string& name = record.experiment.metadata.name;
-    std::string lock_error;
-    auto lock = ExperimentLock::TryAcquire(ExperimentLock::PathFor(workdir.string(), db_path, name),
-                                           lock_error);
-    if (!lock) {
-      err << "experiment " << name << ": not run here: " << lock_error << "\n";
-      continue;
+  asio::post(io, [&] {
+    for (const auto& record : records) {
+      if (IsFinished(record.status.state)) continue;
+      if (std::string why = host.Run(record, "resumed"); !why.empty()) {
+        err << "experiment " << record.experiment.metadata.name << ": not run here: " << why
+            << "\n";
+      }
     }
-    auto entry = std::make_unique<Served>(std::move(*lock));
-    std::unique_ptr<Algorithm> algorithm;
-    std::unique_ptr<EarlyStopper> stopper;
-    std::vector<Trial> existing;
-    try {
-      algorithm = AlgorithmRegistry::Default().Create(record.experiment);
-      stopper = CreateEarlyStopper(record.experiment);
-      existing = store->ListTrials(name);
-    } catch (const Error& e) {
-      err << "experiment " << name << ": not run: " << e.what() << "\n";
-      continue;
-    }
-    // Stored experiments carry no manifest directory: relative workingDirs resolve against the
-    // work directory.
-    entry->progress = std::make_unique<ProgressPrinter>(err, clock, record.experiment, existing,
-                                                        /*live=*/false);
-    entry->runner = std::make_unique<ExperimentRunner>(
-        io, *store, *executor, clock,
-        RunnerOptionsFor(options.run, workdir.string(), workdir.string(), db_path),
-        entry->progress.get());
-    out << "experiment " << name << ": resumed with " << existing.size() << " trials\n"
-        << std::flush;
-    Served* raw = entry.get();
-    entry->runner->Start(record, std::move(algorithm), std::move(stopper),
-                         [raw, name, &out](const RunOutcome& outcome) {
-                           raw->done = true;
-                           out << "experiment " << name << ": "
-                               << ExperimentStateName(outcome.status.state) << " ("
-                               << (outcome.interrupted ? "interrupted" : outcome.status.reason)
-                               << ")" << (outcome.error.empty() ? "" : ": " + outcome.error) << "\n"
-                               << std::flush;
-                         });
-    served.push_back(std::move(entry));
-  }
+  });
 
   // Runs until SIGINT or SIGTERM: then every experiment is interrupted (its trials re-queued,
   // as after Ctrl-C in `tuneup run`) and the server stops once they all have.
@@ -144,10 +250,7 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
   bool stopping = false;
   asio::steady_timer drained(io);
   std::function<void()> wait_until_drained = [&] {
-    bool all_done = true;
-    for (const auto& entry : served)
-      all_done = all_done && entry->done;
-    if (all_done) {
+    if (host.AllDone()) {
       // The signal set, the executor's watchers and the guard would keep the loop alive.
       io.stop();
       return;
@@ -163,14 +266,14 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
       out << "tuneup serve: received " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
           << ": stopping the experiments' trials (again to kill them at once)\n"
           << std::flush;
-      for (const auto& entry : served)
-        if (!entry->done) entry->runner->Interrupt();
+      host.InterruptAll();
       if (!std::exchange(stopping, true)) wait_until_drained();
       wait_for_signal();
     });
   };
   wait_for_signal();
   io.run();
+  // Submissions that come in now are refused by the stopped loop's deadline; stop taking them.
   server->Shutdown();
   out << "tuneup serve: stopped\n";
   return kExitOk;

@@ -27,6 +27,16 @@ grpc::StatusCode StatusCodeFor(ErrorCode code) {
   return grpc::StatusCode::INTERNAL;
 }
 
+ErrorCode ErrorCodeFor(grpc::StatusCode code) {
+  for (ErrorCode ours :
+       {ErrorCode::kInvalidArgument, ErrorCode::kNotFound, ErrorCode::kAlreadyExists,
+        ErrorCode::kFailedPrecondition, ErrorCode::kUnsupported, ErrorCode::kUnavailable}) {
+    if (StatusCodeFor(ours) == code) return ours;
+  }
+  return code == grpc::StatusCode::DEADLINE_EXCEEDED ? ErrorCode::kUnavailable
+                                                     : ErrorCode::kInternal;
+}
+
 grpc::Status CurrentExceptionStatus() {
   try {
     throw;

@@ -12,6 +12,10 @@ namespace tuneup {
 // kUnavailable -> UNAVAILABLE (a client may retry), kIo and kInternal -> INTERNAL.
 grpc::StatusCode StatusCodeFor(ErrorCode code);
 
+// The other way, for clients: the codes above back to theirs (UNIMPLEMENTED -> kUnsupported,
+// DEADLINE_EXCEEDED -> kUnavailable too); anything else kInternal.
+ErrorCode ErrorCodeFor(grpc::StatusCode code);
+
 // The status for the exception being handled (call it inside a catch block): a tuneup::Error by
 // its code with its message; std::bad_alloc RESOURCE_EXHAUSTED; anything else INTERNAL.
 grpc::Status CurrentExceptionStatus();

@@ -11,6 +11,7 @@
 #include "rpc/dbmanager_service.h"
 #include "rpc/early_stopping_service.h"
 #include "rpc/health_service.h"
+#include "rpc/manager_service.h"
 #include "rpc/suggestion_service.h"
 
 namespace tuneup {
@@ -18,11 +19,13 @@ namespace tuneup {
 namespace {
 
 // The services' full names, as health checks name them.
-std::set<std::string> ServedNames() {
-  return {std::string(::api::v1::beta1::DBManager::service_full_name()),
-          std::string(::api::v1::beta1::Suggestion::service_full_name()),
-          std::string(::api::v1::beta1::EarlyStopping::service_full_name()),
-          std::string(::grpc::health::v1::Health::service_full_name())};
+std::set<std::string> ServedNames(bool manager) {
+  std::set<std::string> names{std::string(::api::v1::beta1::DBManager::service_full_name()),
+                              std::string(::api::v1::beta1::Suggestion::service_full_name()),
+                              std::string(::api::v1::beta1::EarlyStopping::service_full_name()),
+                              std::string(::grpc::health::v1::Health::service_full_name())};
+  if (manager) names.insert(std::string(::tuneup::v1::Manager::service_full_name()));
+  return names;
 }
 
 void CheckAddress(const std::string& address) {
@@ -41,11 +44,14 @@ struct RpcServer::Impl {
       : dbmanager(store, options.limits),
         suggestion(AlgorithmRegistry::Default()),
         early_stopping(store),
-        health(store, ServedNames()) {}
+        health(store, ServedNames(options.host != nullptr)) {
+    if (options.host != nullptr) manager = std::make_unique<ManagerService>(store, *options.host);
+  }
 
   DbManagerService dbmanager;
   SuggestionService suggestion;
   EarlyStoppingService early_stopping;
+  std::unique_ptr<ManagerService> manager;
   HealthService health;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
@@ -70,6 +76,7 @@ std::unique_ptr<RpcServer> RpcServer::Start(Store& store, const RpcServerOptions
   builder.RegisterService(&impl->dbmanager);
   builder.RegisterService(&impl->suggestion);
   builder.RegisterService(&impl->early_stopping);
+  if (impl->manager) builder.RegisterService(impl->manager.get());
   builder.RegisterService(&impl->health);
   impl->server = builder.BuildAndStart();
   if (!impl->server || impl->port == 0) {

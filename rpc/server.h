@@ -19,6 +19,10 @@
 #include "rpc/dbmanager_limits.h"
 
 namespace tuneup {
+class ExperimentHost;  // rpc/manager_service.h
+}
+
+namespace tuneup {
 
 struct RpcServerOptions {
   // host:port. Port 0 lets the system choose a free port (RpcServer::port says which). Katib's
@@ -28,6 +32,9 @@ struct RpcServerOptions {
   // Largest request or reply, in bytes; larger ones fail with RESOURCE_EXHAUSTED. Big enough for
   // limits.max_metric_logs entries in one report (Katib allows 2 GiB).
   int max_message_bytes = 128 << 20;
+  // When set (`tuneup serve`), tuneup's management API (rpc/manager_service.h, tuneup.v1.Manager)
+  // is served too, submitting experiments to it. Must outlive the server.
+  ExperimentHost* host = nullptr;
 };
 
 class RpcServer {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "common/text.h"
 #include "db/store.h"
 #include "tests/support/e2e_run.h"
 #include "tests/support/rpc_client.h"
@@ -34,6 +35,20 @@ class E2eServeTest : public E2eRunTest {
     run.Signal(SIGTERM);
     ProcessResult result = run.Wait(30s);
     ASSERT_EQ(result.exit_code, 130) << result.Describe();
+  }
+
+  // `tuneup serve` on a free port of 127.0.0.1; its address ("127.0.0.1:PORT") once it listens.
+  std::string StartServe(std::unique_ptr<Process>& serve) {
+    const std::string port_file = dir_.Join("port");
+    serve =
+        std::make_unique<Process>(Argv({"serve", "--listen", "127.0.0.1:0", "--port-file",
+                                        port_file, "--workdir", workdir(), "--kill-grace", "1"}),
+                                  Options());
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!std::filesystem::exists(port_file) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    EXPECT_TRUE(std::filesystem::exists(port_file));
+    return "127.0.0.1:" + std::to_string(std::stoi(ReadFile(port_file)));
   }
 
   ExperimentState StateOf(const std::string& name) {
@@ -105,6 +120,91 @@ TEST_F(E2eServeTest, SigtermInterruptsTheRunningExperimentsResumablyAndStops) {
   EXPECT_EQ(StateOf("slow"), ExperimentState::kRunning) << "resumable";
   for (const auto& trial : OpenStore(workdir() + "/tuneup.db")->ListTrials("slow"))
     EXPECT_NE(trial.status, TrialStatus::kRunning) << trial.name;
+}
+
+TEST_F(E2eServeTest, SubmitRunsAnExperimentThatWatchAndGetFollowToItsEnd) {
+  WriteTrial("sleep 0.2\necho \"loss=$1\"\n");
+  Manifest manifest;
+  manifest.parallel = 2;
+  manifest.max_trials = 4;
+  manifest.command = {dir_.Join("trial.sh"), "${trialParameters.x}"};
+  WriteManifest(manifest);
+  std::unique_ptr<Process> serve;
+  const std::string server = StartServe(serve);
+
+  ProcessResult submitted = Tuneup({"submit", manifest_path(), "--server", server});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.Describe();
+  EXPECT_TRUE(Contains(submitted.out, "experiment/e2e created")) << submitted.out;
+  // The same again changes nothing; the same name with another spec is refused.
+  ProcessResult again = Tuneup({"submit", manifest_path(), "--server", server});
+  EXPECT_EQ(again.exit_code, 0) << again.Describe();
+  EXPECT_TRUE(Contains(again.out, "experiment/e2e unchanged")) << again.out;
+  Manifest other = manifest;
+  other.max_trials = 5;
+  dir_.WriteFile("other.yaml", Yaml(other));
+  ProcessResult clash = Tuneup({"submit", dir_.Join("other.yaml"), "--server", server});
+  EXPECT_EQ(clash.exit_code, 1) << clash.Describe();
+  EXPECT_TRUE(Contains(clash.err, "exists with a different spec")) << clash.err;
+  EXPECT_TRUE(Contains(clash.err, "maxTrialCount")) << clash.err;
+  Manifest invalid = manifest;
+  invalid.name = "bad";
+  invalid.parallel = 0;
+  dir_.WriteFile("invalid.yaml", Yaml(invalid));
+  ProcessResult refused = Tuneup({"submit", dir_.Join("invalid.yaml"), "--server", server});
+  EXPECT_EQ(refused.exit_code, 2) << refused.Describe();
+  EXPECT_TRUE(Contains(refused.err, "spec.parallelTrialCount")) << refused.err;
+
+  ProcessResult watched = Tuneup({"watch", "e2e", "--server", server});
+  EXPECT_EQ(watched.exit_code, 0) << watched.Describe();
+  EXPECT_TRUE(Contains(watched.out, "e2e  Succeeded  4 Succeeded | best e2e-")) << watched.out;
+
+  ProcessResult trials = Tuneup({"get", "trials", "e2e", "--server", server, "-o", "json"});
+  ASSERT_EQ(trials.exit_code, 0) << trials.Describe();
+  Json list = Json::parse(trials.out);
+  ASSERT_EQ(list.size(), 4u);
+  for (const auto& trial : list)
+    EXPECT_EQ(trial["status"], "Succeeded") << trial.dump();
+  ProcessResult experiments = Tuneup({"get", "experiments", "--server", server});
+  EXPECT_TRUE(Contains(experiments.out, "e2e  Succeeded  4 Succeeded")) << experiments.out;
+  EXPECT_FALSE(Contains(experiments.out, "bad")) << "an invalid manifest is never stored";
+
+  serve->Signal(SIGTERM);
+  EXPECT_EQ(serve->Wait(30s).exit_code, 0);
+  ProcessResult gone = Tuneup({"get", "experiments", "--server", server});
+  EXPECT_EQ(gone.exit_code, 1) << gone.Describe();
+  EXPECT_TRUE(Contains(gone.err, "tuneup serve at " + server)) << gone.err;
+}
+
+TEST_F(E2eServeTest, TwentyExperimentsRunAtOnce) {
+  WriteTrial("echo \"loss=$1\"\n");
+  std::unique_ptr<Process> serve;
+  const std::string server = StartServe(serve);
+  std::vector<std::string> files;
+  for (int i = 0; i < 20; ++i) {
+    Manifest manifest;
+    manifest.name = "many-" + std::to_string(i);
+    manifest.parallel = 2;
+    manifest.max_trials = 3;
+    manifest.command = {dir_.Join("trial.sh"), "${trialParameters.x}"};
+    files.push_back(dir_.Join(manifest.name + ".yaml"));
+    dir_.WriteFile(manifest.name + ".yaml", Yaml(manifest));
+  }
+  std::vector<std::string> args = {"submit", "--server", server};
+  args.insert(args.end(), files.begin(), files.end());
+  ProcessResult submitted = Tuneup(args);
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.Describe();
+  for (int i = 0; i < 20; ++i) {
+    ProcessResult watched = Tuneup({"watch", "many-" + std::to_string(i), "--server", server});
+    EXPECT_EQ(watched.exit_code, 0) << watched.Describe();
+  }
+  auto store = OpenStore(workdir() + "/tuneup.db");
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "many-" + std::to_string(i);
+    EXPECT_EQ(store->GetExperiment(name)->status.state, ExperimentState::kSucceeded) << name;
+    EXPECT_EQ(store->ListTrials(name).size(), 3u) << name;
+  }
+  serve->Signal(SIGTERM);
+  EXPECT_EQ(serve->Wait(30s).exit_code, 0);
 }
 
 TEST_F(E2eServeTest, AnAddressItCannotListenOnIsAUsageError) {
