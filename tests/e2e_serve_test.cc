@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "common/text.h"
@@ -205,6 +206,47 @@ TEST_F(E2eServeTest, TwentyExperimentsRunAtOnce) {
   }
   serve->Signal(SIGTERM);
   EXPECT_EQ(serve->Wait(30s).exit_code, 0);
+}
+
+TEST_F(E2eServeTest, AServerKilledMidRunResumesEveryExperimentWithoutRunningATrialTwice) {
+  WriteTrial(LoggingTrialScript(3));
+  std::vector<std::string> args = {"submit"};
+  for (int i = 0; i < 3; ++i) {
+    Manifest manifest;
+    manifest.name = "crash-" + std::to_string(i);
+    manifest.parallel = 2;
+    manifest.max_trials = 4;
+    manifest.command = {dir_.Join("trial.sh"), "${trialParameters.x}"};
+    dir_.WriteFile(manifest.name + ".yaml", Yaml(manifest));
+    args.push_back(dir_.Join(manifest.name + ".yaml"));
+  }
+  std::unique_ptr<Process> serve;
+  std::string server = StartServe(serve);
+  args.insert(args.end(), {"--server", server});
+  ProcessResult submitted = Tuneup(args);
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.Describe();
+  std::this_thread::sleep_for(700ms);
+  serve->Signal(SIGKILL);
+  serve->Wait(10s);
+  std::filesystem::remove(dir_.Join("port"));
+
+  server = StartServe(serve);
+  for (int i = 0; i < 3; ++i) {
+    ProcessResult watched = Tuneup({"watch", "crash-" + std::to_string(i), "--server", server});
+    EXPECT_EQ(watched.exit_code, 0) << watched.Describe();
+  }
+  serve->Signal(SIGTERM);
+  ProcessResult stopped = serve->Wait(30s);
+  EXPECT_EQ(stopped.exit_code, 0) << stopped.Describe();
+  EXPECT_TRUE(Contains(stopped.out, "experiment crash-0: resumed")) << stopped.out;
+  // The trials' own log, written in the work directory (the serve's workingDir "."): every one
+  // of the 12 trials started and ended exactly once.
+  std::map<std::string, TrialRuns> runs = ReadTrialRuns(ReadFile(workdir() + "/trials.log"));
+  EXPECT_EQ(runs.size(), 12u);
+  for (const auto& [trial, count] : runs) {
+    EXPECT_EQ(count.starts, 1) << trial;
+    EXPECT_EQ(count.ends, 1) << trial;
+  }
 }
 
 TEST_F(E2eServeTest, AnAddressItCannotListenOnIsAUsageError) {
