@@ -120,6 +120,18 @@ void AddTrialOptions(CLI::App* command, RunOptions& options, int& slurm_poll_ms)
       ->check(CLI::IsMember({"low", "normal", "high"}));
 }
 
+// --server and how to reach it securely, for the commands that talk to `tuneup serve`.
+void AddSecurityOptions(CLI::App* command, std::string& ca_file, std::string& token,
+                        std::string& client_cert_file, std::string& client_key_file) {
+  command->add_option("--ca", ca_file,
+                      "the CA certificate (PEM) of a TLS server: connect with TLS");
+  command->add_option("--token", token, "bearer token for a server that requires one")
+      ->envname("TUNEUP_TOKEN");
+  command->add_option("--client-cert", client_cert_file,
+                      "client certificate (PEM), for a server that requires one");
+  command->add_option("--client-key", client_key_file, "the client certificate's key (PEM)");
+}
+
 }  // namespace
 
 int CliMain(int argc, char** argv) {
@@ -169,6 +181,13 @@ int CliMain(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--port-file", serve_options.port_file,
                     "write the port listened on to this file once listening");
+  serve->add_option("--tls-cert", serve_options.tls_cert_file,
+                    "serve TLS only, with this certificate (chain, PEM)");
+  serve->add_option("--tls-key", serve_options.tls_key_file, "the certificate's key (PEM)");
+  serve->add_option("--tls-client-ca", serve_options.tls_client_ca_file,
+                    "require client certificates signed by this CA (PEM)");
+  serve->add_option("--token-file", serve_options.token_file,
+                    "bearer tokens, one per line: every call must carry one (needs TLS)");
   int serve_slurm_poll_ms = 0;
   AddTrialOptions(serve, serve_options.run, serve_slurm_poll_ms);
 
@@ -184,6 +203,8 @@ int CliMain(int argc, char** argv) {
   get->add_option("--server", get_options.server,
                   "ask a running `tuneup serve` (host:port) instead of the store")
       ->envname("TUNEUP_SERVER");
+  AddSecurityOptions(get, get_options.ca_file, get_options.token, get_options.client_cert_file,
+                     get_options.client_key_file);
 
   ClientOptions client_options;
   std::vector<std::string> submit_files;
@@ -193,6 +214,8 @@ int CliMain(int argc, char** argv) {
   submit->add_option("--server", client_options.server, "host:port of `tuneup serve`")
       ->envname("TUNEUP_SERVER")
       ->capture_default_str();
+  AddSecurityOptions(submit, client_options.ca_file, client_options.token,
+                     client_options.client_cert_file, client_options.client_key_file);
   std::string watch_name;
   auto* watch =
       app.add_subcommand("watch", "Follow an experiment on `tuneup serve` until it has finished");
@@ -200,6 +223,8 @@ int CliMain(int argc, char** argv) {
   watch->add_option("--server", client_options.server, "host:port of `tuneup serve`")
       ->envname("TUNEUP_SERVER")
       ->capture_default_str();
+  AddSecurityOptions(watch, client_options.ca_file, client_options.token,
+                     client_options.client_cert_file, client_options.client_key_file);
 
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include "common/text.h"
 #include "controller/cli.h"
 #include "controller/commands.h"
+#include "controller/run_setup.h"
 #include "rpc/manager_client.h"
 
 namespace tuneup {
@@ -39,6 +40,15 @@ Json SummaryJson(const ExperimentSummary& summary) {
   return json;
 }
 
+ClientSecurity SecurityFrom(const ClientOptions& options) {
+  ClientSecurity security;
+  security.ca_pem = ReadOptionFile(options.ca_file, "--ca");
+  security.cert_pem = ReadOptionFile(options.client_cert_file, "--client-cert");
+  security.key_pem = ReadOptionFile(options.client_key_file, "--client-key");
+  security.token = options.token;
+  return security;
+}
+
 int ExitCodeForError(const Error& e) {
   return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
 }
@@ -47,7 +57,14 @@ int ExitCodeForError(const Error& e) {
 
 int SubmitCommand(const ClientOptions& options, const std::vector<std::string>& files,
                   std::ostream& out, std::ostream& err) {
-  ManagerClient client(options.server);
+  ClientSecurity security;
+  try {
+    security = SecurityFrom(options);
+  } catch (const Error& e) {
+    err << "error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  ManagerClient client(options.server, security);
   int exit_code = kExitOk;
   for (const auto& file : files) {
     std::ifstream in(file);
@@ -74,11 +91,12 @@ int WatchCommand(const ClientOptions& options, const std::string& name, std::ost
                  std::ostream& err) {
   try {
     ExperimentSummary last;
-    ManagerClient(options.server).Watch(name, [&](const ExperimentSummary& summary) {
-      out << summary.name << "  " << summary.state << "  " << Progress(summary) << "\n"
-          << std::flush;
-      last = summary;
-    });
+    ManagerClient(options.server, SecurityFrom(options))
+        .Watch(name, [&](const ExperimentSummary& summary) {
+          out << summary.name << "  " << summary.state << "  " << Progress(summary) << "\n"
+              << std::flush;
+          last = summary;
+        });
     if (last.state == "Failed") return kExitFailed;
     return kExitOk;
   } catch (const Error& e) {
@@ -89,7 +107,13 @@ int WatchCommand(const ClientOptions& options, const std::string& name, std::ost
 
 int GetFromServer(const GetOptions& options, std::ostream& out, std::ostream& err) {
   try {
-    ManagerClient client(options.server);
+    ClientOptions client_options;
+    client_options.server = options.server;
+    client_options.ca_file = options.ca_file;
+    client_options.token = options.token;
+    client_options.client_cert_file = options.client_cert_file;
+    client_options.client_key_file = options.client_key_file;
+    ManagerClient client(options.server, SecurityFrom(client_options));
     if (options.kind == "experiments") {
       std::vector<ExperimentSummary> summaries;
       if (options.name.empty()) {

@@ -69,6 +69,12 @@ struct ServeOptions {
   RunOptions run;
   std::string listen = "127.0.0.1:6789";  // host:port of the gRPC server; port 0: any free one
   std::string port_file;                  // written with the port once listening ("" = none)
+  // TLS: certificate (chain) and key files (PEM); a client CA file makes client certificates
+  // required. token_file: bearer tokens, one per line; every call must then carry one.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  std::string token_file;
 };
 
 // `tuneup serve`: one process that serves Katib's gRPC services (DBManager over the store,
@@ -85,6 +91,11 @@ struct GetOptions {
   std::string db = "tuneup.db";  // the store
   std::string output = "table";  // table | json
   std::string server;            // host:port of `tuneup serve`: ask it instead of the store
+  // With `server`: TLS and the token (see ClientOptions).
+  std::string ca_file;
+  std::string token;
+  std::string client_cert_file;
+  std::string client_key_file;
 };
 
 // `tuneup get experiments|trials [NAME]`: what the store holds. Trials as the results table
@@ -97,6 +108,10 @@ int GetFromServer(const GetOptions& options, std::ostream& out, std::ostream& er
 
 struct ClientOptions {
   std::string server = "127.0.0.1:6789";  // host:port of `tuneup serve` (--server, TUNEUP_SERVER)
+  std::string ca_file;                    // the CA of the server's certificate: TLS when set (--ca)
+  std::string token;                      // bearer token (--token, TUNEUP_TOKEN)
+  std::string client_cert_file;  // a client certificate and key, for servers that ask for one
+  std::string client_key_file;
 };
 
 // `tuneup submit FILE...`: submits each manifest to `tuneup serve`, which validates it as

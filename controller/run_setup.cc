@@ -1,8 +1,11 @@
 #include "controller/run_setup.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "api/tuneup_annotations.h"
+#include "common/error.h"
 #include "db/store.h"
 
 namespace tuneup {
@@ -37,6 +40,17 @@ RunnerOptions RunnerOptionsFor(const RunOptions& options, const std::string& wor
   runner.store_writer.give_up_after = std::chrono::seconds(options.db_outage_limit);
   if (options.priority) runner.priority = ParsePriority(*options.priority);
   return runner;
+}
+
+std::string ReadOptionFile(const std::string& path, const char* option) {
+  if (path.empty()) return "";
+  std::ifstream in(path);
+  if (!in) {
+    throw Error(ErrorCode::kInvalidArgument, std::string(option) + " " + path + ": cannot read it");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace tuneup

@@ -19,4 +19,8 @@ ExecutorChoice ExecutorChoiceFor(const RunOptions& options);
 RunnerOptions RunnerOptionsFor(const RunOptions& options, const std::string& workdir,
                                const std::string& manifest_dir, const std::string& db_path);
 
+// The text of the file an option names ("" when `path` is empty). Throws Error(kInvalidArgument)
+// naming the option and the file when it cannot be read.
+std::string ReadOptionFile(const std::string& path, const char* option);
+
 }  // namespace tuneup

@@ -5,6 +5,7 @@
 #include <future>
 #include <memory>
 #include <ostream>
+#include <sstream>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,6 +16,7 @@
 
 #include "api/experiment_diff.h"
 #include "api/manifest.h"
+#include "common/text.h"
 #include "controller/cli.h"
 #include "controller/commands.h"
 #include "controller/experiment_lock.h"
@@ -213,6 +215,18 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
     RpcServerOptions rpc_options;
     rpc_options.address = options.listen;
     rpc_options.host = &host;
+    rpc_options.tls_cert_pem = ReadOptionFile(options.tls_cert_file, "--tls-cert");
+    rpc_options.tls_key_pem = ReadOptionFile(options.tls_key_file, "--tls-key");
+    rpc_options.tls_client_ca_pem = ReadOptionFile(options.tls_client_ca_file, "--tls-client-ca");
+    std::istringstream tokens(ReadOptionFile(options.token_file, "--token-file"));
+    for (std::string line; std::getline(tokens, line);) {
+      const std::string token(TrimAsciiSpace(line));
+      if (!token.empty()) rpc_options.tokens.push_back(token);
+    }
+    if (!options.token_file.empty() && rpc_options.tokens.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "--token-file " + options.token_file + ": holds no token");
+    }
     server = RpcServer::Start(*rpc_store, rpc_options);
   } catch (const Error& e) {
     err << "error: " << e.what() << "\n";

@@ -33,28 +33,40 @@ ExperimentSummary SummaryOf(const pb::ExperimentInfo& info) {
   return summary;
 }
 
-void SetDeadline(grpc::ClientContext& context) {
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-}
-
 }  // namespace
 
 struct ManagerClient::Impl {
   std::string address;
+  std::string token;
   std::unique_ptr<pb::Manager::Stub> stub;
+
+  // Every call: the token, and (except a watch) a deadline.
+  void Prepare(grpc::ClientContext& context, bool deadline = true) const {
+    if (deadline) context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  }
 };
 
-ManagerClient::ManagerClient(const std::string& address) : impl_(std::make_unique<Impl>()) {
+ManagerClient::ManagerClient(const std::string& address, const ClientSecurity& security)
+    : impl_(std::make_unique<Impl>()) {
   impl_->address = address;
-  impl_->stub =
-      pb::Manager::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  impl_->token = security.token;
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!security.ca_pem.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = security.ca_pem;
+    ssl.pem_private_key = security.key_pem;
+    ssl.pem_cert_chain = security.cert_pem;
+    credentials = grpc::SslCredentials(ssl);
+  }
+  impl_->stub = pb::Manager::NewStub(grpc::CreateChannel(address, credentials));
 }
 
 ManagerClient::~ManagerClient() = default;
 
 std::pair<ExperimentSummary, bool> ManagerClient::Submit(const std::string& manifest) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  impl_->Prepare(context);
   pb::SubmitExperimentRequest request;
   request.set_manifest(manifest);
   pb::SubmitExperimentReply reply;
@@ -65,7 +77,7 @@ std::pair<ExperimentSummary, bool> ManagerClient::Submit(const std::string& mani
 
 std::vector<ExperimentSummary> ManagerClient::ListExperiments() {
   grpc::ClientContext context;
-  SetDeadline(context);
+  impl_->Prepare(context);
   pb::ListExperimentsReply reply;
   grpc::Status status = impl_->stub->ListExperiments(&context, {}, &reply);
   if (!status.ok()) Throw(status, impl_->address);
@@ -77,7 +89,7 @@ std::vector<ExperimentSummary> ManagerClient::ListExperiments() {
 
 ExperimentSummary ManagerClient::GetExperiment(const std::string& name) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  impl_->Prepare(context);
   pb::GetExperimentRequest request;
   request.set_name(name);
   pb::ExperimentInfo reply;
@@ -88,7 +100,7 @@ ExperimentSummary ManagerClient::GetExperiment(const std::string& name) {
 
 std::vector<Json> ManagerClient::ListTrials(const std::string& experiment) {
   grpc::ClientContext context;
-  SetDeadline(context);
+  impl_->Prepare(context);
   pb::ListTrialsRequest request;
   request.set_experiment(experiment);
   pb::ListTrialsReply reply;
@@ -109,6 +121,7 @@ std::vector<Json> ManagerClient::ListTrials(const std::string& experiment) {
 void ManagerClient::Watch(const std::string& name,
                           const std::function<void(const ExperimentSummary&)>& on_update) {
   grpc::ClientContext context;
+  impl_->Prepare(context, /*deadline=*/false);
   pb::WatchExperimentRequest request;
   request.set_name(name);
   std::unique_ptr<grpc::ClientReader<pb::ExperimentInfo>> reader =

@@ -25,10 +25,18 @@ struct ExperimentSummary {
   double optimal_objective = 0;
 };
 
+// How the client proves who it is talking to, and who it is (rpc/server.h's TLS and tokens).
+struct ClientSecurity {
+  std::string ca_pem;    // the CA that signed the server's certificate: TLS when set
+  std::string token;     // sent as `authorization: Bearer <token>` when set
+  std::string cert_pem;  // a client certificate and its key, for servers that require one
+  std::string key_pem;
+};
+
 class ManagerClient {
  public:
   // `address`: host:port of `tuneup serve`.
-  explicit ManagerClient(const std::string& address);
+  explicit ManagerClient(const std::string& address, const ClientSecurity& security = {});
   ~ManagerClient();
 
   // The experiment and whether this call created it (false: it was there with this spec).

@@ -19,6 +19,65 @@ namespace tuneup {
 namespace {
 
 // The services' full names, as health checks name them.
+// Lets a call through only with `authorization: Bearer <token>` for one of the tokens.
+class TokenChecker final : public grpc::AuthMetadataProcessor {
+ public:
+  explicit TokenChecker(std::vector<std::string> tokens) : tokens_(std::move(tokens)) {}
+
+  bool IsBlocking() const override { return false; }
+
+  grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* /*context*/,
+                       OutputMetadata* /*consumed*/, OutputMetadata* /*response*/) override {
+    auto it = auth_metadata.find("authorization");
+    if (it != auth_metadata.end()) {
+      const std::string_view given(it->second.data(), it->second.size());
+      for (const auto& token : tokens_) {
+        if (SameSecret(given, "Bearer " + token)) return grpc::Status::OK;
+      }
+    }
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "a valid bearer token is required (metadata authorization: Bearer ...)");
+  }
+
+ private:
+  // Compares in time that depends only on the lengths, not on where they differ.
+  static bool SameSecret(std::string_view a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    unsigned char difference = 0;
+    for (size_t i = 0; i < a.size(); ++i)
+      difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return difference == 0;
+  }
+
+  const std::vector<std::string> tokens_;
+};
+
+std::shared_ptr<grpc::ServerCredentials> CredentialsFor(const RpcServerOptions& options) {
+  if (options.tls_cert_pem.empty() != options.tls_key_pem.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "TLS needs both a certificate and its key");
+  }
+  if (options.tls_cert_pem.empty()) {
+    if (!options.tokens.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "bearer tokens need TLS: give the server a certificate and key");
+    }
+    if (!options.tls_client_ca_pem.empty()) {
+      throw Error(ErrorCode::kInvalidArgument, "client certificates need TLS");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  grpc::SslServerCredentialsOptions ssl(
+      options.tls_client_ca_pem.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = options.tls_client_ca_pem;
+  ssl.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::SslServerCredentials(ssl);
+  if (!options.tokens.empty())
+    credentials->SetAuthMetadataProcessor(std::make_shared<TokenChecker>(options.tokens));
+  return credentials;
+}
+
 std::set<std::string> ServedNames(bool manager) {
   std::set<std::string> names{std::string(::api::v1::beta1::DBManager::service_full_name()),
                               std::string(::api::v1::beta1::Suggestion::service_full_name()),
@@ -68,7 +127,7 @@ std::unique_ptr<RpcServer> RpcServer::Start(Store& store, const RpcServerOptions
   CheckAddress(options.address);
   auto impl = std::make_unique<Impl>(store, options);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &impl->port);
+  builder.AddListeningPort(options.address, CredentialsFor(options), &impl->port);
   // gRPC sets SO_REUSEPORT by default: a second server on a taken port would start and share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);

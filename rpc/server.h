@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "db/store.h"
 #include "rpc/dbmanager_limits.h"
@@ -35,6 +36,15 @@ struct RpcServerOptions {
   // When set (`tuneup serve`), tuneup's management API (rpc/manager_service.h, tuneup.v1.Manager)
   // is served too, submitting experiments to it. Must outlive the server.
   ExperimentHost* host = nullptr;
+  // TLS, as PEM text: with a certificate (chain) and its key the server speaks TLS only; with a
+  // client CA too, it requires client certificates signed by that CA.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_client_ca_pem;
+  // Bearer tokens: when any is given, every call must carry the metadata `authorization: Bearer
+  // <one of them>`; any other call gets UNAUTHENTICATED before it reaches a service, so it changes
+  // nothing. Needs TLS: a token sent in the clear is no secret.
+  std::vector<std::string> tokens;
 };
 
 class RpcServer {

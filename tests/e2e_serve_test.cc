@@ -12,6 +12,7 @@
 #include "common/text.h"
 #include "db/store.h"
 #include "tests/support/e2e_run.h"
+#include "tests/support/fake_kube_api.h"
 #include "tests/support/rpc_client.h"
 
 namespace tuneup::testing {
@@ -247,6 +248,49 @@ TEST_F(E2eServeTest, AServerKilledMidRunResumesEveryExperimentWithoutRunningATri
     EXPECT_EQ(count.starts, 1) << trial;
     EXPECT_EQ(count.ends, 1) << trial;
   }
+}
+
+TEST_F(E2eServeTest, WithTlsAndTokensOnlyClientsWithTheRightTokenGetIn) {
+  TestCertificate certificate = MakeTestCertificate();
+  dir_.WriteFile("server.crt", certificate.cert_pem);
+  dir_.WriteFile("server.key", certificate.key_pem);
+  dir_.WriteFile("tokens", "first-token\n\n  second-token  \n");
+  WriteTrial("echo \"loss=$1\"\n");
+  Manifest manifest;
+  manifest.max_trials = 3;
+  manifest.command = {dir_.Join("trial.sh"), "${trialParameters.x}"};
+  WriteManifest(manifest);
+  const std::string port_file = dir_.Join("port");
+  Process serve(Argv({"serve", "--listen", "127.0.0.1:0", "--port-file", port_file, "--workdir",
+                      workdir(), "--tls-cert", dir_.Join("server.crt"), "--tls-key",
+                      dir_.Join("server.key"), "--token-file", dir_.Join("tokens")}),
+                Options());
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!std::filesystem::exists(port_file) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  const std::string server = "127.0.0.1:" + std::to_string(std::stoi(ReadFile(port_file)));
+  const std::string ca = dir_.Join("server.crt");
+
+  ProcessResult no_token = Tuneup({"submit", manifest_path(), "--server", server, "--ca", ca});
+  EXPECT_EQ(no_token.exit_code, 1) << no_token.Describe();
+  EXPECT_TRUE(Contains(no_token.err, "bearer token")) << no_token.err;
+  ProcessResult wrong = Tuneup(
+      {"submit", manifest_path(), "--server", server, "--ca", ca, "--token", "first-tokens"});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.Describe();
+  ProcessResult plain =
+      Tuneup({"submit", manifest_path(), "--server", server, "--token", "first-token"});
+  EXPECT_EQ(plain.exit_code, 1) << plain.Describe();
+  EXPECT_FALSE(OpenStore(workdir() + "/tuneup.db")->GetExperiment("e2e")) << "nothing stored";
+
+  ProcessResult right = Tuneup(
+      {"submit", manifest_path(), "--server", server, "--ca", ca, "--token", "second-token"});
+  EXPECT_EQ(right.exit_code, 0) << right.Describe();
+  ProcessResult watched =
+      Tuneup({"watch", "e2e", "--server", server, "--ca", ca, "--token", "first-token"});
+  EXPECT_EQ(watched.exit_code, 0) << watched.Describe();
+  EXPECT_TRUE(Contains(watched.out, "Succeeded")) << watched.out;
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(30s).exit_code, 0);
 }
 
 TEST_F(E2eServeTest, AnAddressItCannotListenOnIsAUsageError) {
