@@ -136,14 +136,16 @@ Json MetricSummariesToJson(const std::vector<MetricSummary>& metrics) {
 }
 
 std::vector<MetricSummary> MetricSummariesFromJson(const Json& json) {
-  if (!json.is_array()) Malformed("metrics: expected a list of metric summaries");
+  if (!json.is_array()) {
+    throw Error(ErrorCode::kInvalidArgument, "expected a list of metric summaries");
+  }
   std::vector<MetricSummary> metrics;
   for (const auto& item : json) {
     if (!item.is_object() || !item.contains("name") || !item["name"].is_string() ||
         !item.contains("min") || !item["min"].is_number() || !item.contains("max") ||
         !item["max"].is_number() || !item.contains("latest") || !item["latest"].is_number() ||
         !item.contains("count") || !item["count"].is_number_integer()) {
-      Malformed("metrics: malformed metric summary " + item.dump());
+      throw Error(ErrorCode::kInvalidArgument, "malformed metric summary " + item.dump());
     }
     metrics.push_back({item["name"].get<std::string>(), item["min"].get<double>(),
                        item["max"].get<double>(), item["latest"].get<double>(),
@@ -202,7 +204,7 @@ FoldResult FoldResultFromJson(const Json& json) {
     try {
       result.metrics = MetricSummariesFromJson(*it);
     } catch (const Error& e) {
-      Malformed(where + ": " + e.what());
+      Malformed(where + ": metrics: " + e.what());
     }
   }
   if (auto it = json.find("job"); it != json.end()) {

@@ -52,7 +52,8 @@ std::string FoldDirName(int index);
 
 // JSON of fold results: [{index, fold?, repeat?, status, message, attempt, objective?, metrics,
 // job, startTime?, completionTime?}]; `folds` (folds per repeat) adds fold and repeat. The
-// reader throws Error(kInvalidArgument) naming the entry and field that is wrong.
+// reader throws Error(kInvalidArgument) naming the entry and field that is wrong. Metric
+// summaries are [{name, min, max, latest, count}], as the stores keep a trial's too.
 Json FoldResultToJson(const FoldResult& result, int folds = 0);
 FoldResult FoldResultFromJson(const Json& json);
 Json MetricSummariesToJson(const std::vector<MetricSummary>& metrics);

@@ -24,6 +24,13 @@ std::string_view ErrorCodeName(ErrorCode code) {
   return "unknown error";
 }
 
+std::string JoinFieldErrors(const FieldErrors& errors) {
+  std::string text;
+  for (const auto& error : errors)
+    text += (text.empty() ? "" : "; ") + error.ToString();
+  return text;
+}
+
 std::string ChildPath(std::string_view parent, std::string_view field) {
   if (parent.empty()) return std::string(field);
   std::string path(parent);

@@ -47,6 +47,9 @@ struct FieldError {
 
 using FieldErrors = std::vector<FieldError>;
 
+// Every error's ToString(), joined by "; ": the one-line message of an error carried in a status.
+std::string JoinFieldErrors(const FieldErrors& errors);
+
 // "a.b" + "c" -> "a.b.c"; "a" + 2 -> "a[2]". Paths are built as they are in Kubernetes messages.
 std::string ChildPath(std::string_view parent, std::string_view field);
 std::string IndexPath(std::string_view parent, size_t index);

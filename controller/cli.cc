@@ -120,16 +120,17 @@ void AddTrialOptions(CLI::App* command, RunOptions& options, int& slurm_poll_ms)
       ->check(CLI::IsMember({"low", "normal", "high"}));
 }
 
-// --server and how to reach it securely, for the commands that talk to `tuneup serve`.
-void AddSecurityOptions(CLI::App* command, std::string& ca_file, std::string& token,
-                        std::string& client_cert_file, std::string& client_key_file) {
-  command->add_option("--ca", ca_file,
+// How to reach `tuneup serve` securely (TLS, token, client certificate), for the commands that
+// talk to it.
+void AddSecurityOptions(CLI::App* command, ClientOptions& options) {
+  command->add_option("--ca", options.ca_file,
                       "the CA certificate (PEM) of a TLS server: connect with TLS");
-  command->add_option("--token", token, "bearer token for a server that requires one")
+  command->add_option("--token", options.token, "bearer token for a server that requires one")
       ->envname("TUNEUP_TOKEN");
-  command->add_option("--client-cert", client_cert_file,
+  command->add_option("--client-cert", options.client_cert_file,
                       "client certificate (PEM), for a server that requires one");
-  command->add_option("--client-key", client_key_file, "the client certificate's key (PEM)");
+  command->add_option("--client-key", options.client_key_file,
+                      "the client certificate's key (PEM)");
 }
 
 }  // namespace
@@ -200,11 +201,10 @@ int CliMain(int argc, char** argv) {
   get->add_option("--db", get_options.db, "the store (default: tuneup.db)")->envname("TUNEUP_DB");
   get->add_option("-o,--output", get_options.output, "table | json")
       ->check(CLI::IsMember({"table", "json"}));
-  get->add_option("--server", get_options.server,
+  get->add_option("--server", get_options.remote.server,
                   "ask a running `tuneup serve` (host:port) instead of the store")
       ->envname("TUNEUP_SERVER");
-  AddSecurityOptions(get, get_options.ca_file, get_options.token, get_options.client_cert_file,
-                     get_options.client_key_file);
+  AddSecurityOptions(get, get_options.remote);
 
   ClientOptions client_options;
   std::vector<std::string> submit_files;
@@ -214,8 +214,7 @@ int CliMain(int argc, char** argv) {
   submit->add_option("--server", client_options.server, "host:port of `tuneup serve`")
       ->envname("TUNEUP_SERVER")
       ->capture_default_str();
-  AddSecurityOptions(submit, client_options.ca_file, client_options.token,
-                     client_options.client_cert_file, client_options.client_key_file);
+  AddSecurityOptions(submit, client_options);
   std::string watch_name;
   auto* watch =
       app.add_subcommand("watch", "Follow an experiment on `tuneup serve` until it has finished");
@@ -223,8 +222,7 @@ int CliMain(int argc, char** argv) {
   watch->add_option("--server", client_options.server, "host:port of `tuneup serve`")
       ->envname("TUNEUP_SERVER")
       ->capture_default_str();
-  AddSecurityOptions(watch, client_options.ca_file, client_options.token,
-                     client_options.client_cert_file, client_options.client_key_file);
+  AddSecurityOptions(watch, client_options);
 
   try {
     app.parse(argc, argv);
@@ -249,7 +247,7 @@ int CliMain(int argc, char** argv) {
       std::cerr << "tuneup get trials: name the experiment\n";
       return kExitUsage;
     }
-    if (!get_options.server.empty()) return GetFromServer(get_options, std::cout, std::cerr);
+    if (!get_options.remote.server.empty()) return GetFromServer(get_options, std::cout, std::cerr);
     return GetCommand(get_options, std::cout, std::cerr);
   }
   return kExitUsage;

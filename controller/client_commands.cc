@@ -107,13 +107,7 @@ int WatchCommand(const ClientOptions& options, const std::string& name, std::ost
 
 int GetFromServer(const GetOptions& options, std::ostream& out, std::ostream& err) {
   try {
-    ClientOptions client_options;
-    client_options.server = options.server;
-    client_options.ca_file = options.ca_file;
-    client_options.token = options.token;
-    client_options.client_cert_file = options.client_cert_file;
-    client_options.client_key_file = options.client_key_file;
-    ManagerClient client(options.server, SecurityFrom(client_options));
+    ManagerClient client(options.remote.server, SecurityFrom(options.remote));
     if (options.kind == "experiments") {
       std::vector<ExperimentSummary> summaries;
       if (options.name.empty()) {

@@ -85,17 +85,22 @@ struct ServeOptions {
 // cannot listen on.
 int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& err);
 
+struct ClientOptions {
+  std::string server = "127.0.0.1:6789";  // host:port of `tuneup serve` (--server, TUNEUP_SERVER)
+  std::string ca_file;                    // the CA of the server's certificate: TLS when set (--ca)
+  std::string token;                      // bearer token (--token, TUNEUP_TOKEN)
+  std::string client_cert_file;  // a client certificate and key, for servers that ask for one
+  std::string client_key_file;
+};
+
 struct GetOptions {
   std::string kind;              // "experiments" or "trials"
   std::string name;              // the experiment (required for trials)
   std::string db = "tuneup.db";  // the store
   std::string output = "table";  // table | json
-  std::string server;            // host:port of `tuneup serve`: ask it instead of the store
-  // With `server`: TLS and the token (see ClientOptions).
-  std::string ca_file;
-  std::string token;
-  std::string client_cert_file;
-  std::string client_key_file;
+  // With remote.server set (--server): ask that `tuneup serve` instead of the store.
+  ClientOptions remote{
+      .server = "", .ca_file = "", .token = "", .client_cert_file = "", .client_key_file = ""};
 };
 
 // `tuneup get experiments|trials [NAME]`: what the store holds. Trials as the results table
@@ -105,14 +110,6 @@ struct GetOptions {
 int GetCommand(const GetOptions& options, std::ostream& out, std::ostream& err);
 // `tuneup get ... --server`: the same from a running `tuneup serve` (rpc/manager_client.h).
 int GetFromServer(const GetOptions& options, std::ostream& out, std::ostream& err);
-
-struct ClientOptions {
-  std::string server = "127.0.0.1:6789";  // host:port of `tuneup serve` (--server, TUNEUP_SERVER)
-  std::string ca_file;                    // the CA of the server's certificate: TLS when set (--ca)
-  std::string token;                      // bearer token (--token, TUNEUP_TOKEN)
-  std::string client_cert_file;  // a client certificate and key, for servers that ask for one
-  std::string client_key_file;
-};
 
 // `tuneup submit FILE...`: submits each manifest to `tuneup serve`, which validates it as
 // `tuneup validate` does and runs it; prints "experiment/NAME created" (or "unchanged" when it

@@ -487,13 +487,7 @@ bool ExperimentRunner::Impl::StartTrial(size_t index) {
   Trial& trial = trials_[index];
   const fs::path trial_dir = TrialDir(trial);
   std::error_code ec;
-  if (trial.started_at) {
-    // A re-run: keep the earlier attempt's files beside the new ones.
-    fs::path previous = trial_dir;
-    previous += ".attempt-" + std::to_string(trial.attempt);
-    if (fs::exists(trial_dir, ec)) fs::rename(trial_dir, previous, ec);
-    ++trial.attempt;
-  }
+  if (trial.started_at) StartNewAttempt(trial_dir, trial.attempt);
   trial.metrics.clear();
   trial.objective.reset();
   trial.completed_at.reset();

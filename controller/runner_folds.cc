@@ -52,13 +52,7 @@ void ExperimentRunner::Impl::StartFold(size_t index, int fold_index) {
   FoldResult& fold = JobOf(trial, fold_index);
   const fs::path dir = TrialDir(trial) / FoldDirName(fold_index);
   std::error_code ec;
-  if (fold.started_at) {
-    // A re-run: keep the earlier attempt's files beside the new ones.
-    fs::path previous = dir;
-    previous += ".attempt-" + std::to_string(fold.attempt);
-    if (fs::exists(dir, ec)) fs::rename(dir, previous, ec);
-    ++fold.attempt;
-  }
+  if (fold.started_at) StartNewAttempt(dir, fold.attempt);
   fold.metrics.clear();
   fold.objective.reset();
   fold.completed_at.reset();

@@ -117,6 +117,15 @@ class ExperimentRunner::Impl : public std::enable_shared_from_this<Impl> {
   void Finish();
   void Warn(const std::string& job, std::string_view message);
   CollectorContext CollectorContextFor(const RenderRequest& request, int attempt);
+  // A re-run of the job in `dir`: its earlier attempt's files are kept beside the new ones
+  // (<dir>.attempt-<attempt>) and `attempt` counts the new one.
+  static void StartNewAttempt(const std::filesystem::path& dir, int& attempt) {
+    std::error_code ec;
+    std::filesystem::path previous = dir;
+    previous += ".attempt-" + std::to_string(attempt);
+    if (std::filesystem::exists(dir, ec)) std::filesystem::rename(dir, previous, ec);
+    ++attempt;
+  }
   // The trial's job in the store's trial directory layout.
   std::filesystem::path TrialDir(const Trial& trial) const {
     return std::filesystem::path(options_.workdir) / "trials" / trial.name;

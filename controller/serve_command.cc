@@ -36,13 +36,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Listed(const FieldErrors& errors) {
-  std::string text;
-  for (const auto& error : errors)
-    text += (text.empty() ? "" : "; ") + error.ToString();
-  return text;
-}
-
 // The experiments `tuneup serve` runs: those it found unfinished in the store and those
 // submitted to it. Everything but Submit's validation happens on the event loop's thread.
 class ServeHost final : public ExperimentHost {
@@ -107,10 +100,10 @@ class ServeHost final : public ExperimentHost {
                   "manifest: holds " + std::to_string(loaded.size()) + " experiments, not one");
     }
     ManifestCheck check = CheckExperiment(std::move(loaded[0]), AlgorithmRegistry::Default());
-    if (!check.valid()) throw Error(ErrorCode::kInvalidArgument, Listed(check.errors));
+    if (!check.valid()) throw Error(ErrorCode::kInvalidArgument, JoinFieldErrors(check.errors));
     if (!check.runnable()) {
       throw Error(ErrorCode::kFailedPrecondition,
-                  "valid, but cannot run here: " + Listed(check.unsupported));
+                  "valid, but cannot run here: " + JoinFieldErrors(check.unsupported));
     }
     auto promise = std::make_shared<std::promise<Submitted>>();
     std::future<Submitted> result = promise->get_future();

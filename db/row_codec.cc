@@ -111,33 +111,16 @@ std::map<std::string, std::string> DecodeLabels(const std::string& text, const R
 }
 
 std::string EncodeMetrics(const std::vector<MetricSummary>& metrics) {
-  Json list = Json::array();
-  for (const auto& m : metrics) {
-    list.push_back({{"name", m.name},
-                    {"min", m.min},
-                    {"max", m.max},
-                    {"latest", m.latest},
-                    {"count", m.count}});
-  }
-  return list.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return MetricSummariesToJson(metrics).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::vector<MetricSummary> DecodeMetrics(const std::string& text, const RowContext& where) {
   Json json = ParseJson(text, where);
-  if (!json.is_array()) Corrupt(where, "expected a list of metric summaries");
-  std::vector<MetricSummary> metrics;
-  for (const auto& item : json) {
-    if (!item.is_object() || !item.contains("name") || !item["name"].is_string() ||
-        !item.contains("min") || !item["min"].is_number() || !item.contains("max") ||
-        !item["max"].is_number() || !item.contains("latest") || !item["latest"].is_number() ||
-        !item.contains("count") || !item["count"].is_number_integer()) {
-      Corrupt(where, "malformed metric summary " + item.dump());
-    }
-    metrics.push_back({item["name"].get<std::string>(), item["min"].get<double>(),
-                       item["max"].get<double>(), item["latest"].get<double>(),
-                       item["count"].get<int64_t>()});
+  try {
+    return MetricSummariesFromJson(json);
+  } catch (const Error& e) {
+    Corrupt(where, e.what());
   }
-  return metrics;
 }
 
 std::string EncodeCrossValidation(const Trial& trial) {

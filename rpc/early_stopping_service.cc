@@ -19,13 +19,6 @@ namespace pb = ::api::v1::beta1;
 
 namespace {
 
-std::string Joined(const FieldErrors& errors) {
-  std::string message;
-  for (const auto& error : errors)
-    message += (message.empty() ? "" : "; ") + error.ToString();
-  return message;
-}
-
 // An experiment holding just `spec` as its spec.earlyStopping, for the settings readers.
 Experiment WithEarlyStopping(const pb::EarlyStoppingSpec& spec) {
   Experiment experiment;
@@ -48,7 +41,7 @@ void CheckSettings(const pb::EarlyStoppingSpec& spec, const std::string& field) 
                                                  ")");
   }
   FieldErrors errors = ValidateEarlyStoppingSettings(WithEarlyStopping(spec));
-  if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, Joined(errors));
+  if (!errors.empty()) throw Error(ErrorCode::kInvalidArgument, JoinFieldErrors(errors));
 }
 
 double MedianOf(std::vector<double> values) {

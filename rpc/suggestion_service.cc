@@ -15,7 +15,8 @@ namespace {
 // The largest batch one call may ask for: Katib asks for parallelTrialCount at most.
 constexpr int kMaxRequestNumber = 10'000;
 
-// Throws unless tuneup runs the experiment's algorithm with these settings.
+// Throws unless tuneup runs the experiment's algorithm, naming the request's field. Its settings
+// and search space are checked when the registry creates it.
 void CheckAlgorithm(const AlgorithmRegistry& registry, const Experiment& experiment) {
   const std::string& name = experiment.spec.algorithm->algorithm_name;
   if (name.empty()) {
@@ -30,13 +31,6 @@ void CheckAlgorithm(const AlgorithmRegistry& registry, const Experiment& experim
                 "experiment.spec.algorithm.algorithm_name: tuneup does not "
                 "run \"" +
                     name + "\" (it runs: " + runs + ")");
-  }
-  FieldErrors errors = registry.ValidateSettings(experiment);
-  if (!errors.empty()) {
-    std::string message;
-    for (const auto& error : errors)
-      message += (message.empty() ? "" : "; ") + error.ToString();
-    throw Error(ErrorCode::kInvalidArgument, message);
   }
 }
 
@@ -76,7 +70,7 @@ grpc::Status SuggestionService::ValidateAlgorithmSettings(
   return Serve([&] {
     Experiment experiment = ExperimentFromProto(request->experiment());
     CheckAlgorithm(registry_, experiment);
-    registry_.Create(experiment);  // the search space, as the algorithm reads it
+    registry_.Create(experiment);  // the settings and the search space, as the algorithm reads them
   });
 }
 

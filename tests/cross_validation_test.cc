@@ -122,7 +122,7 @@ TEST(CrossValidationTest, MalformedFoldResultsNameTheProblem) {
           .find("\"startTime\" is not an RFC 3339 time"),
       std::string::npos);
   EXPECT_NE(message(Json{{"index", 1}, {"status", "Running"}, {"attempt", 0}, {"metrics", 3}})
-                .find("entry 1: fold result: metrics"),
+                .find("fold result: entry 1: metrics: expected a list of metric summaries"),
             std::string::npos);
 }
 
