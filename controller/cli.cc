@@ -189,6 +189,11 @@ int CliMain(int argc, char** argv) {
                     "require client certificates signed by this CA (PEM)");
   serve->add_option("--token-file", serve_options.token_file,
                     "bearer tokens, one per line: every call must carry one (needs TLS)");
+  serve->add_option("--metrics-listen", serve_options.metrics_listen,
+                    "serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (port 0: any "
+                    "free port; default: none)");
+  serve->add_option("--metrics-port-file", serve_options.metrics_port_file,
+                    "write the metrics port to this file once listening");
   int serve_slurm_poll_ms = 0;
   AddTrialOptions(serve, serve_options.run, serve_slurm_poll_ms);
 
