@@ -23,6 +23,7 @@
 #include "controller/manifest_check.h"
 #include "controller/report.h"
 #include "controller/run_setup.h"
+#include "controller/serve_kube_api.h"
 #include "db/store.h"
 #include "rpc/experiment_host.h"
 #include "rpc/server.h"
@@ -204,8 +205,9 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
   }
   ServeHost host(io, *store, *executor, options, workdir.string(), db_path, out, err);
   std::unique_ptr<RpcServer> server;
+  std::unique_ptr<ServedKubeApi> kube_api;
+  RpcServerOptions rpc_options;
   try {
-    RpcServerOptions rpc_options;
     rpc_options.address = options.listen;
     rpc_options.host = &host;
     rpc_options.tls_cert_pem = ReadOptionFile(options.tls_cert_file, "--tls-cert");
@@ -221,6 +223,10 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
                   "--token-file " + options.token_file + ": holds no token");
     }
     server = RpcServer::Start(*rpc_store, rpc_options);
+    if (!options.kube_listen.empty()) {
+      kube_api = ServedKubeApi::Start(options, db_path, host, rpc_options.tokens,
+                                      rpc_options.tls_cert_pem, rpc_options.tls_key_pem);
+    }
   } catch (const Error& e) {
     err << "error: " << e.what() << "\n";
     return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
@@ -229,8 +235,13 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
   out << "tuneup serve: listening on " << listen_host << ":" << server->port()
       << " (tuneup.v1.Manager; Katib's DBManager, Suggestion and EarlyStopping; "
          "grpc.health.v1), store "
-      << RedactLocation(db_path) << "\n"
-      << std::flush;
+      << RedactLocation(db_path) << "\n";
+  if (kube_api) {
+    out << "tuneup serve: Kubernetes API for Katib's resources on " << kube_api->url()
+        << (options.kubeconfig_file.empty() ? "" : " (kubeconfig " + options.kubeconfig_file + ")")
+        << "\n";
+  }
+  out << std::flush;
   if (!options.port_file.empty()) {
     // Written whole under another name and renamed, so a reader never sees half of it.
     const std::string partial = options.port_file + ".partial";
@@ -281,6 +292,7 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
   wait_for_signal();
   io.run();
   // Submissions that come in now are refused by the stopped loop's deadline; stop taking them.
+  kube_api.reset();
   server->Shutdown();
   out << "tuneup serve: stopped\n";
   return kExitOk;
