@@ -317,8 +317,8 @@ struct KubeApiService::Impl : std::enable_shared_from_this<KubeApiService::Impl>
   }
 
   void StartWatch(const HttpRequest& request, const std::shared_ptr<HttpResponder>& responder,
-                  const std::string& resource, const std::string& ns, LabelSelector labels,
-                  FieldSelector fields) {
+                  const std::string& resource, const std::string& ns, const LabelSelector& labels,
+                  const FieldSelector& fields) {
     const std::string from = request.Query("resourceVersion");
     std::optional<std::vector<WatchEvent>> backlog;
     if (!from.empty() && from != "0") {
@@ -378,7 +378,7 @@ struct KubeApiService::Impl : std::enable_shared_from_this<KubeApiService::Impl>
 
   // ?timeoutSeconds=N ends the stream after N seconds, as the API server does.
   void StartTimeout(const HttpRequest& request, const std::shared_ptr<HttpResponder>& responder,
-                    std::shared_ptr<Watch> watch) {
+                    const std::shared_ptr<Watch>& watch) {
     const std::optional<int64_t> seconds = ParseInt64(request.Query("timeoutSeconds", "0"));
     if (!seconds || *seconds <= 0) return;
     auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(*seconds));
@@ -640,7 +640,7 @@ void KubeApiService::Start(const HttpServerOptions& options) {
   std::weak_ptr<Impl> weak = impl_;
   impl_->server = HttpServer::Start(
       impl_->io, with_status,
-      [weak](const HttpRequest& request, std::shared_ptr<HttpResponder> responder) {
+      [weak](const HttpRequest& request, const std::shared_ptr<HttpResponder>& responder) {
         if (auto impl = weak.lock()) impl->Handle(request, responder);
       });
   impl_->ScheduleRefresh();

@@ -39,7 +39,7 @@ std::string HumanDuration(std::chrono::seconds age) {
   if (hours < 8) return n(hours) + "h" + (minutes % 60 == 0 ? "" : n(minutes % 60) + "m");
   if (hours < 48) return n(hours) + "h";
   if (days < 8) return n(days) + "d" + (hours % 24 == 0 ? "" : n(hours % 24) + "h");
-  if (days < 365 * 2) return n(days) + "d";
+  if (days < int64_t{365} * 2) return n(days) + "d";
   return n(days / 365) + "y";
 }
 

@@ -77,8 +77,7 @@ CertificateAndKey MakeSelfSignedCertificate(const std::vector<std::string>& host
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
   for (auto [nid, value] : {std::pair<int, std::string>{NID_subject_alt_name, alt_names},
                             {NID_basic_constraints, "critical,CA:TRUE"},
-                            {NID_key_usage, "critical,digitalSignature,keyCertSign"},
-                            {NID_ext_key_usage, "serverAuth"}}) {
+                            {NID_key_usage, "critical,digitalSignature,keyCertSign"}}) {
     X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
     Check(extension != nullptr, "make a certificate extension");
     const int added = X509_add_ext(cert.get(), extension, -1);

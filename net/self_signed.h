@@ -14,7 +14,8 @@ struct CertificateAndKey {
 
 // A P-256 key and a certificate for `hosts` (each an IP address or a DNS name, all of them in
 // subjectAltName; the first is also the common name), valid from an hour ago for `days` days.
-// It is its own CA (basicConstraints CA:TRUE), so clients can trust it by itself. Throws
+// It is its own CA (basicConstraints CA:TRUE), so clients can trust it by itself; with no
+// extended key usage it serves as a client certificate too (tests use it both ways). Throws
 // Error(kInvalidArgument) for no hosts, kInternal when OpenSSL fails.
 CertificateAndKey MakeSelfSignedCertificate(const std::vector<std::string>& hosts, int days = 365);
 

@@ -442,24 +442,31 @@ TEST_F(KubeApiServiceTest, CreateGetListAndTheErrorsKubectlPrints) {
 
 TEST_F(KubeApiServiceTest, PatchChangesLabelsButNotTheSpec) {
   ASSERT_EQ(Call("POST", kExperiments, Manifest("exp")).status, 201);
-  // KubeClient sends JSON as application/json; kubectl sends merge patches, which a PUT of the
-  // whole object stands for here.
-  Json object = Call("GET", std::string(kExperiments) + "/exp").json();
-  object["metadata"]["labels"]["stage"] = "prod";
-  KubeResponse put = Call("PUT", std::string(kExperiments) + "/exp", object.dump());
-  ASSERT_EQ(put.status, 200) << put.body;
-  EXPECT_EQ(put.json()["metadata"]["labels"]["stage"], "prod");
+  const std::string path = std::string(kExperiments) + "/exp";
+  // KubeClient sends PATCH bodies as JSON merge patches, as kubectl does for custom resources.
+  KubeResponse labelled = Call("PATCH", path, R"({"metadata":{"labels":{"stage":"prod"}}})");
+  ASSERT_EQ(labelled.status, 200) << labelled.body;
+  EXPECT_EQ(labelled.json()["metadata"]["labels"]["stage"], "prod");
+  EXPECT_EQ(labelled.json()["metadata"]["labels"]["team"], "vision");
   EXPECT_EQ(store_.GetExperiment("exp")->experiment.metadata.labels.at("stage"), "prod");
 
-  object = put.json();
-  object["spec"]["maxTrialCount"] = 40;
-  KubeResponse spec = Call("PUT", std::string(kExperiments) + "/exp", object.dump());
-  EXPECT_EQ(spec.status, 422);
-  EXPECT_THAT(spec.json()["message"].get<std::string>(), HasSubstr("cannot change the spec"));
+  // kubectl apply restates whole lists (the stored ones have Katib's defaults): no change.
+  KubeResponse restated = Call(
+      "PATCH", path,
+      R"({"spec":{"parameters":[{"name":"lr","parameterType":"double","feasibleSpace":{"min":"0.01","max":"0.1"}}]}})");
+  EXPECT_EQ(restated.status, 200) << restated.body;
 
-  object["spec"]["maxTrialCount"] = 4;
+  KubeResponse spec = Call("PATCH", path, R"({"spec":{"maxTrialCount":40}})");
+  EXPECT_EQ(spec.status, 422);
+  EXPECT_THAT(spec.json()["message"].get<std::string>(),
+              ::testing::AllOf(HasSubstr("cannot change the spec"),
+                               HasSubstr("spec.maxTrialCount: 4 -> 40")));
+  EXPECT_EQ(store_.GetExperiment("exp")->experiment.spec.max_trial_count.value(), 4);
+
+  Json object = Call("GET", path).json();
   object["metadata"]["resourceVersion"] = "1";
-  EXPECT_EQ(Call("PUT", std::string(kExperiments) + "/exp", object.dump()).status, 409);
+  EXPECT_EQ(Call("PUT", path, object.dump()).status, 409);
+  EXPECT_EQ(Call("PATCH", path, "[not json").status, 400);
 }
 
 TEST_F(KubeApiServiceTest, WatchStreamsChangesAndResumesFromAVersion) {
