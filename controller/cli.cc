@@ -190,6 +190,11 @@ int CliMain(int argc, char** argv) {
                     "require client certificates signed by this CA (PEM)");
   serve->add_option("--token-file", serve_options.token_file,
                     "bearer tokens, one per line: every call must carry one (needs TLS)");
+  serve->add_option("--metrics-listen", serve_options.metrics_listen,
+                    "serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (port 0: any "
+                    "free port; default: none)");
+  serve->add_option("--metrics-port-file", serve_options.metrics_port_file,
+                    "write the metrics port to this file once listening");
   serve->add_option("--kube-listen", serve_options.kube_listen,
                     "host:port of a Kubernetes API for Katib's resources (HTTPS): kubectl and "
                     "Katib's SDK submit and read experiments there");

@@ -75,6 +75,10 @@ struct ServeOptions {
   std::string tls_key_file;
   std::string tls_client_ca_file;
   std::string token_file;
+  // Prometheus metrics over plain HTTP (controller/serve_metrics.h) on host:port ("" = none;
+  // port 0: any free one), and a file written with its port once listening ("" = none).
+  std::string metrics_listen;
+  std::string metrics_port_file;
   // The Kubernetes API slice for Katib's resources (kubeapi/kube_api_service.h), over HTTPS:
   // with --tls-cert/--tls-key when given, else a self-signed certificate made at start. Its
   // bearer tokens are those of --token-file, or one made at start. "" = not served.

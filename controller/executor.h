@@ -118,8 +118,13 @@ class Executor {
   // Stops every job at once, without a grace period (a second Ctrl-C).
   virtual void KillAllNow() = 0;
 
-  // Jobs launched and not yet reported finished.
+  // Jobs launched and not yet reported finished (those waiting() to start included).
   virtual size_t running() const = 0;
+
+  // Of the running() jobs, those that have not started to run yet: not released by the caller
+  // yet (on_created), or waiting in the cluster's queue (a pending Slurm job, a Kubernetes Job
+  // whose pod has not run yet). For monitoring (`tuneup serve`'s /metrics).
+  virtual size_t waiting() const = 0;
 };
 
 }  // namespace tuneup

@@ -74,6 +74,7 @@ struct Tracked {
   // on_output (a reopened stream skips that much).
   std::string pod;
   bool pod_alive = false;  // last seen neither ended nor with its container terminated
+  bool started = false;    // a pod of the Job was seen running or ended
   uint64_t delivered = 0;
   uint64_t stream_offset = 0;
   std::shared_ptr<KubeStream> log;
@@ -442,6 +443,7 @@ struct KubernetesExecutor::Impl : std::enable_shared_from_this<KubernetesExecuto
     ContainerState state = PrimaryContainerState(pod, t->container);
     const bool pod_ended = phase == "Succeeded" || phase == "Failed";
     t->pod_alive = !pod_ended && state.state != "terminated";
+    if (phase == "Running" || pod_ended) t->started = true;
     if ((phase == "Running" || pod_ended || !state.state.empty()) && !t->log) StartLog(t);
     if (state.waiting_reason == "InvalidImageName" || state.waiting_reason == "ErrImageNeverPull") {
       DeleteAndReport(t, Result(JobResult::Kind::kLaunchFailed,
@@ -687,6 +689,12 @@ void KubernetesExecutor::KillAllNow() {
 
 size_t KubernetesExecutor::running() const {
   return impl_->jobs.size();
+}
+
+size_t KubernetesExecutor::waiting() const {
+  return static_cast<size_t>(
+      std::count_if(impl_->jobs.begin(), impl_->jobs.end(),
+                    [](const auto& entry) { return !entry.second->started; }));
 }
 
 }  // namespace tuneup

@@ -84,6 +84,8 @@ class KubernetesExecutor final : public Executor {
   void Kill(std::string_view trial) override;
   void KillAllNow() override;
   size_t running() const override;
+  // Jobs whose pod has not been seen running yet (not created yet, or pending).
+  size_t waiting() const override;
 
  private:
   struct Impl;

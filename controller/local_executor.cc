@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -444,6 +445,12 @@ void LocalExecutor::Detach() {
 
 size_t LocalExecutor::running() const {
   return impl_->jobs.size();
+}
+
+size_t LocalExecutor::waiting() const {
+  return static_cast<size_t>(
+      std::count_if(impl_->jobs.begin(), impl_->jobs.end(),
+                    [](const auto& entry) { return !entry.second->released; }));
 }
 
 }  // namespace tuneup

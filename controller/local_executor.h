@@ -51,6 +51,8 @@ class LocalExecutor final : public Executor {
   void Kill(std::string_view trial) override;
   void KillAllNow() override;
   size_t running() const override;
+  // Jobs not released yet: a local job starts as soon as it is released.
+  size_t waiting() const override;
 
   // Stops following every job and leaves each as it is, as if this process had died: running
   // jobs run on (a later Adopt takes them over), jobs not yet released never run. No callback

@@ -313,7 +313,10 @@ void ExperimentRunner::Impl::Reconcile() {
 void ExperimentRunner::Impl::ProposeTrials(int slots) {
   SuggestReply reply;
   try {
-    reply = algorithm_->Suggest(trials_, slots);
+    const std::string_view name = experiment_.spec.algorithm
+                                      ? std::string_view(experiment_.spec.algorithm->algorithm_name)
+                                      : std::string_view();
+    reply = TimedSuggest(*algorithm_, name, trials_, slots, options_.suggestion_observer);
   } catch (const Error& e) {
     Abort(std::string("the algorithm failed: ") + e.what());
     return;

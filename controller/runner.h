@@ -55,6 +55,7 @@
 #include "db/store.h"
 #include "suggestion/algorithm.h"
 #include "suggestion/early_stopping.h"
+#include "suggestion/timed_suggest.h"
 
 namespace boost::asio {
 class io_context;
@@ -76,6 +77,9 @@ struct RunnerOptions {
   StoreWriterOptions store_writer;
   // Overrides the experiment's tuneup.dev/priority annotation (`tuneup run --priority`).
   std::optional<Priority> priority;
+  // Told how long each call of the algorithm took (`tuneup serve`'s /metrics); may be null.
+  // Must outlive the runner.
+  SuggestionObserver* suggestion_observer = nullptr;
 };
 
 // Progress, for whoever is watching (the CLI's progress line, tests). Called on the loop thread.

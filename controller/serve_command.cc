@@ -19,10 +19,13 @@
 #include "common/text.h"
 #include "controller/cli.h"
 #include "controller/commands.h"
+#include "controller/executor_load.h"
 #include "controller/experiment_lock.h"
 #include "controller/manifest_check.h"
 #include "controller/report.h"
+#include "controller/run_observer_tee.h"
 #include "controller/run_setup.h"
+#include "controller/serve_metrics.h"
 #include "controller/serve_kube_api.h"
 #include "db/store.h"
 #include "rpc/experiment_host.h"
@@ -41,8 +44,10 @@ namespace {
 // submitted to it. Everything but Submit's validation happens on the event loop's thread.
 class ServeHost final : public ExperimentHost {
  public:
+  // `metrics` (may be null) hears of every runner's trials and suggestions.
   ServeHost(asio::io_context& io, Store& store, Executor& executor, const ServeOptions& options,
-            std::string workdir, std::string db_path, std::ostream& out, std::ostream& err)
+            std::string workdir, std::string db_path, std::ostream& out, std::ostream& err,
+            ServeMetrics* metrics)
       : io_(io),
         store_(store),
         executor_(executor),
@@ -50,7 +55,8 @@ class ServeHost final : public ExperimentHost {
         workdir_(std::move(workdir)),
         db_path_(std::move(db_path)),
         out_(out),
-        err_(err) {}
+        err_(err),
+        metrics_(metrics) {}
 
   // Starts running `record` (on the loop's thread). Returns "" or why it cannot.
   std::string Run(const ExperimentRecord& record, const std::string& verb) {
@@ -75,9 +81,16 @@ class ServeHost final : public ExperimentHost {
                                                         /*live=*/false);
     // Stored and submitted experiments carry no manifest directory: relative workingDirs
     // resolve against the work directory.
-    entry->runner = std::make_unique<ExperimentRunner>(
-        io_, store_, executor_, clock, RunnerOptionsFor(options_.run, workdir_, workdir_, db_path_),
-        entry->progress.get());
+    RunnerOptions runner_options = RunnerOptionsFor(options_.run, workdir_, workdir_, db_path_);
+    RunObserver* observer = entry->progress.get();
+    if (metrics_ != nullptr) {
+      runner_options.suggestion_observer = &metrics_->controller_suggestions();
+      entry->observer =
+          std::make_unique<RunObserverTee>(*entry->progress, metrics_->trial_counter());
+      observer = entry->observer.get();
+    }
+    entry->runner = std::make_unique<ExperimentRunner>(io_, store_, executor_, clock,
+                                                       std::move(runner_options), observer);
     out_ << "experiment " << name << ": " << verb << " with " << existing.size() << " trials\n"
          << std::flush;
     Served* raw = entry.get();
@@ -138,6 +151,7 @@ class ServeHost final : public ExperimentHost {
     explicit Served(ExperimentLock held) : lock(std::move(held)) {}
     ExperimentLock lock;
     std::unique_ptr<ProgressPrinter> progress;
+    std::unique_ptr<RunObserverTee> observer;  // progress and metrics, with --metrics-listen
     std::unique_ptr<ExperimentRunner> runner;
     bool done = false;
   };
@@ -174,8 +188,31 @@ class ServeHost final : public ExperimentHost {
   const std::string db_path_;
   std::ostream& out_;
   std::ostream& err_;
+  ServeMetrics* metrics_;
   std::vector<std::unique_ptr<Served>> served_;
 };
+
+// --metrics-listen: Prometheus /metrics, whose scrapes read a store of their own and the
+// executor on the event loop. Null when not asked for.
+std::unique_ptr<ServeMetrics> StartMetrics(const ServeOptions& options, const std::string& db_path,
+                                           asio::io_context& io, const Executor& executor) {
+  if (options.metrics_listen.empty()) return nullptr;
+  ServeMetricsSources sources;
+  sources.store = OpenStore(db_path);
+  sources.executor_load = [&io, &executor] {
+    return SampleExecutorLoad(io, executor, std::chrono::seconds(1));
+  };
+  return ServeMetrics::Start(options.metrics_listen, std::move(sources));
+}
+
+// Writes `port` to `path` whole under another name, then renames it, so a reader never sees half
+// of it.
+void WritePortFile(const std::string& path, int port) {
+  const std::string partial = path + ".partial";
+  std::ofstream(partial) << port << "\n";
+  std::error_code ec;
+  fs::rename(partial, path, ec);
+}
 
 }  // namespace
 
@@ -193,23 +230,27 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
   std::unique_ptr<Executor> executor;
   std::unique_ptr<Store> store;      // the runners', on the event loop's thread
   std::unique_ptr<Store> rpc_store;  // gRPC's threads'
+  std::unique_ptr<ServeMetrics> metrics;
   std::vector<ExperimentRecord> records;
   try {
     executor = MakeExecutor(io, ExecutorChoiceFor(options.run));
     store = OpenStore(db_path);
     rpc_store = OpenStore(db_path);
     records = store->ListExperiments();
+    metrics = StartMetrics(options, db_path, io, *executor);
   } catch (const Error& e) {
     err << "error: " << e.what() << "\n";
     return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
   }
-  ServeHost host(io, *store, *executor, options, workdir.string(), db_path, out, err);
+  ServeHost host(io, *store, *executor, options, workdir.string(), db_path, out, err,
+                 metrics.get());
   std::unique_ptr<RpcServer> server;
   std::unique_ptr<ServedKubeApi> kube_api;
   RpcServerOptions rpc_options;
   try {
     rpc_options.address = options.listen;
     rpc_options.host = &host;
+    if (metrics) rpc_options.suggestion_observer = &metrics->grpc_suggestions();
     rpc_options.tls_cert_pem = ReadOptionFile(options.tls_cert_file, "--tls-cert");
     rpc_options.tls_key_pem = ReadOptionFile(options.tls_key_file, "--tls-key");
     rpc_options.tls_client_ca_pem = ReadOptionFile(options.tls_client_ca_file, "--tls-client-ca");
@@ -234,19 +275,21 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
   const std::string listen_host = options.listen.substr(0, options.listen.rfind(':'));
   out << "tuneup serve: listening on " << listen_host << ":" << server->port()
       << " (tuneup.v1.Manager; Katib's DBManager, Suggestion and EarlyStopping; "
-         "grpc.health.v1), store "
-      << RedactLocation(db_path) << "\n";
+         "grpc.health.v1), "
+      << (metrics ? "metrics at http://" +
+                        options.metrics_listen.substr(0, options.metrics_listen.rfind(':')) + ":" +
+                        std::to_string(metrics->port()) + "/metrics, "
+                  : "")
+      << "store " << RedactLocation(db_path) << "\n";
   if (kube_api) {
     out << "tuneup serve: Kubernetes API for Katib's resources on " << kube_api->url()
         << (options.kubeconfig_file.empty() ? "" : " (kubeconfig " + options.kubeconfig_file + ")")
         << "\n";
   }
   out << std::flush;
-  if (!options.port_file.empty()) {
-    // Written whole under another name and renamed, so a reader never sees half of it.
-    const std::string partial = options.port_file + ".partial";
-    std::ofstream(partial) << server->port() << "\n";
-    fs::rename(partial, options.port_file, ec);
+  if (!options.port_file.empty()) WritePortFile(options.port_file, server->port());
+  if (metrics && !options.metrics_port_file.empty()) {
+    WritePortFile(options.metrics_port_file, metrics->port());
   }
 
   // Every unfinished experiment in the store runs again, as `tuneup run` would resume it: jobs

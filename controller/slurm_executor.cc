@@ -2,6 +2,7 @@
 
 #include "controller/slurm_executor.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -67,6 +68,7 @@ struct SlurmExecutor::Job {
   bool kill_now = false;  // KillAllNow: the keeper is killed too, no status will come
   bool cancel_in_flight = false;
   bool seen_in_queue = false;  // listed by squeue as not ended at least once
+  bool started = false;        // listed by squeue as running, or as having run
   // Slurm requeued the job (or preempted it): reported as kPreempted once it is cancelled.
   std::optional<std::string> taken_away;
   // When the job was first seen ended without a usable job.status (files may lag).
@@ -308,6 +310,7 @@ void SlurmExecutor::Impl::Update(const std::shared_ptr<Job>& job, const SlurmJob
   }
   const SlurmPhase phase = SlurmPhaseOf(*state);
   if (phase != SlurmPhase::kEnded) job->seen_in_queue = true;
+  if (phase != SlurmPhase::kHeld && phase != SlurmPhase::kQueued) job->started = true;
   switch (phase) {
     case SlurmPhase::kHeld:
       if (job->kill_requested) {
@@ -455,6 +458,12 @@ void SlurmExecutor::KillAllNow() {
 
 size_t SlurmExecutor::running() const {
   return impl_->jobs.size();
+}
+
+size_t SlurmExecutor::waiting() const {
+  return static_cast<size_t>(
+      std::count_if(impl_->jobs.begin(), impl_->jobs.end(),
+                    [](const auto& entry) { return !entry.second->started; }));
 }
 
 }  // namespace tuneup

@@ -58,6 +58,8 @@ class SlurmExecutor final : public Executor {
   // scancel for all: no grace period.
   void KillAllNow() override;
   size_t running() const override;
+  // Jobs Slurm has not been seen running yet (held, pending, or not polled yet).
+  size_t waiting() const override;
 
  private:
   struct Job;

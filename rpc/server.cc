@@ -101,7 +101,7 @@ void CheckAddress(const std::string& address) {
 struct RpcServer::Impl {
   Impl(Store& store, const RpcServerOptions& options)
       : dbmanager(store, options.limits),
-        suggestion(AlgorithmRegistry::Default()),
+        suggestion(AlgorithmRegistry::Default(), options.suggestion_observer),
         early_stopping(store),
         health(store, ServedNames(options.host != nullptr)) {
     if (options.host != nullptr) manager = std::make_unique<ManagerService>(store, *options.host);

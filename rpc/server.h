@@ -18,6 +18,7 @@
 
 #include "db/store.h"
 #include "rpc/dbmanager_limits.h"
+#include "suggestion/timed_suggest.h"
 
 namespace tuneup {
 class ExperimentHost;  // rpc/manager_service.h
@@ -45,6 +46,9 @@ struct RpcServerOptions {
   // <one of them>`; any other call gets UNAUTHENTICATED before it reaches a service, so it changes
   // nothing. Needs TLS: a token sent in the clear is no secret.
   std::vector<std::string> tokens;
+  // Told how long the Suggestion service's algorithms take (`tuneup serve`'s /metrics); may be
+  // null. Must outlive the server.
+  SuggestionObserver* suggestion_observer = nullptr;
 };
 
 class RpcServer {

@@ -50,7 +50,9 @@ grpc::Status SuggestionService::GetSuggestions(grpc::ServerContext* /*context*/,
     CheckAlgorithm(registry_, experiment);
     std::vector<Trial> trials = TrialsFromProto(request->trials(), experiment);
     std::unique_ptr<Algorithm> algorithm = registry_.Create(experiment);
-    SuggestReply suggested = algorithm->Suggest(trials, wanted);
+    // Only registered names get this far (CheckAlgorithm): a client cannot invent labels.
+    SuggestReply suggested = TimedSuggest(*algorithm, experiment.spec.algorithm->algorithm_name,
+                                          trials, wanted, observer_);
     for (const auto& proposal : suggested.proposals) {
       pb::GetSuggestionsReply::ParameterAssignments* out = reply->add_parameter_assignments();
       for (const auto& assignment : proposal.assignment) {

@@ -16,13 +16,17 @@
 
 #include "rpc/katib_api.grpc.pb.h"
 #include "suggestion/registry.h"
+#include "suggestion/timed_suggest.h"
 
 namespace tuneup {
 
 class SuggestionService final : public ::api::v1::beta1::Suggestion::Service {
  public:
-  // `registry` must outlive the service.
-  explicit SuggestionService(const AlgorithmRegistry& registry) : registry_(registry) {}
+  // `registry`, and `observer` when given (told how long each GetSuggestions' algorithm took),
+  // must outlive the service.
+  explicit SuggestionService(const AlgorithmRegistry& registry,
+                             SuggestionObserver* observer = nullptr)
+      : registry_(registry), observer_(observer) {}
 
   grpc::Status GetSuggestions(grpc::ServerContext* context,
                               const ::api::v1::beta1::GetSuggestionsRequest* request,
@@ -34,6 +38,7 @@ class SuggestionService final : public ::api::v1::beta1::Suggestion::Service {
 
  private:
   const AlgorithmRegistry& registry_;
+  SuggestionObserver* observer_;
 };
 
 }  // namespace tuneup

@@ -274,11 +274,13 @@ TEST_F(KubernetesExecutorTest, PendingRunningSucceededWithLogs) {
   const std::string pod = LaunchAndWaitForPod(capture, RenderJob());
   ASSERT_FALSE(pod.empty());
   EXPECT_EQ(Executor().running(), 1u);
-  // Pending: no log is read yet.
+  // Pending: no log is read yet, and the job waits.
   io_.run_for(100ms);
   EXPECT_TRUE(api_->RequestsTo("GET", "/log").empty());
+  EXPECT_EQ(Executor().waiting(), 1u);
   api_->SetPodRunning(kNs, pod);
   ASSERT_TRUE(Until([&] { return !api_->RequestsTo("GET", "/log").empty(); }));
+  EXPECT_EQ(Executor().waiting(), 0u);
   auto log_request = api_->RequestsTo("GET", "/log").front();
   EXPECT_EQ(log_request.path, "/api/v1/namespaces/team-a/pods/" + pod + "/log");
   EXPECT_EQ(log_request.query["container"], "main");

@@ -633,6 +633,33 @@ TEST_F(LocalExecutorTest, RunningCountsJobsUntilTheyReport) {
   EXPECT_EQ(running_at_exit, (std::vector<size_t>{2, 1, 0}));
 }
 
+TEST_F(LocalExecutorTest, AJobWaitsUntilItIsReleased) {
+  Executor();
+  std::function<void()> release;
+  JobCallbacks callbacks;
+  callbacks.on_output = [](OutputStream, std::string_view) {};
+  bool exited = false;
+  callbacks.on_exit = [&](const JobResult&) { exited = true; };
+  callbacks.on_created = [&](const std::string&, std::function<void()> go) {
+    release = std::move(go);
+  };
+  executor_->Launch(Job({"/bin/echo", "released"}), callbacks);
+  EXPECT_EQ(executor_->waiting(), 1u);
+  EXPECT_EQ(executor_->running(), 1u);
+  while (!release)
+    io_.run_one_for(10s);
+  io_.run_for(200ms);
+  EXPECT_EQ(executor_->waiting(), 1u) << "an unreleased job never starts";
+  EXPECT_FALSE(exited);
+  release();
+  EXPECT_EQ(executor_->waiting(), 0u);
+  EXPECT_EQ(executor_->running(), 1u);
+  RunLoop();
+  EXPECT_TRUE(exited);
+  EXPECT_EQ(executor_->running(), 0u);
+  EXPECT_EQ(executor_->waiting(), 0u);
+}
+
 TEST_F(LocalExecutorTest, EventLoopReturnsByItselfOnceAllJobsAreDone) {
   Executor();
   // Every way a job can end, including one whose output outlives its main process (a

@@ -10,6 +10,7 @@
 #include "common/text.h"
 #include "db/sqlite_store.h"
 #include "rpc/server.h"
+#include "tests/support/recording_suggestion_observer.h"
 #include "tests/support/rpc_client.h"
 #include "tests/support/test_support.h"
 
@@ -91,9 +92,10 @@ class RpcSuggestionTest : public ::testing::Test {
         server_(RpcServer::Start(store_, Options())),
         client_(server_->port()) {}
 
-  static RpcServerOptions Options() {
+  RpcServerOptions Options() {
     RpcServerOptions options;
     options.address = "127.0.0.1:0";
+    options.suggestion_observer = &observer_;
     return options;
   }
 
@@ -113,6 +115,7 @@ class RpcSuggestionTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::RecordingSuggestionObserver observer_;
   SqliteStore store_;
   std::unique_ptr<RpcServer> server_;
   testing::RpcClient client_;
@@ -139,6 +142,16 @@ TEST_F(RpcSuggestionTest, RandomGivesTheNumberAskedForInsideTheSpace) {
   EXPECT_EQ(reply.algorithm().algorithm_name(), "random");
   ASSERT_EQ(reply.algorithm().algorithm_settings_size(), 1);
   EXPECT_EQ(reply.algorithm().algorithm_settings(0).value(), "7");
+}
+
+TEST_F(RpcSuggestionTest, EachCallIsTimedUnderItsAlgorithm) {
+  Ask(Request(ProtoExperiment("random"), 3));
+  Ask(Request(ProtoExperiment("sobol"), 1));
+  GetSuggestionsReply reply;
+  GetSuggestionsRequest unknown = Request(ProtoExperiment("no-such-algorithm", {}), 1);
+  EXPECT_EQ(client_.GetSuggestions(unknown, &reply).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  // Refused requests never reach an algorithm, so they name none.
+  EXPECT_EQ(observer_.algorithms(), (std::vector<std::string>{"random", "sobol"}));
 }
 
 TEST_F(RpcSuggestionTest, SuggestionsAreAFunctionOfTheRequestAlone) {

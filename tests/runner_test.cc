@@ -21,6 +21,7 @@
 #include "suggestion/registry.h"
 #include "tests/support/fake_executor.h"
 #include "tests/support/flaky_store.h"
+#include "tests/support/recording_suggestion_observer.h"
 #include "tests/support/runner_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -30,6 +31,7 @@ namespace {
 using testing::FakeExecutor;
 using testing::kMedianStop;
 using testing::Later;
+using testing::RecordingSuggestionObserver;
 using testing::RunnerTest;
 using testing::Spec;
 using testing::XOf;
@@ -65,6 +67,39 @@ TEST_F(RunnerTest, NeverRunsMoreThanParallelTrialCount) {
   EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
   EXPECT_EQ(executor_.launched().size(), 40u);
   EXPECT_EQ(executor_.max_running(), 4u);
+}
+
+// Counts the calls of the algorithm it wraps.
+class CountingAlgorithm final : public Algorithm {
+ public:
+  CountingAlgorithm(std::unique_ptr<Algorithm> inner, int& calls)
+      : inner_(std::move(inner)), calls_(calls) {}
+  SuggestReply Suggest(std::span<const Trial> trials, int count) override {
+    ++calls_;
+    return inner_->Suggest(trials, count);
+  }
+
+ private:
+  std::unique_ptr<Algorithm> inner_;
+  int& calls_;
+};
+
+TEST_F(RunnerTest, EveryCallOfTheAlgorithmIsTimedUnderItsName) {
+  Behave([](const TrialJob& job) { return "loss=" + FormatDouble(XOf(job)) + "\n"; }, 0,
+         [](const TrialJob& job) { return static_cast<int>(XOf(job) * 5); });
+  RecordingSuggestionObserver observer;
+  suggestion_observer_ = &observer;
+  Spec spec;
+  spec.parallel = 2;
+  spec.max_trials = 7;
+  ExperimentRecord record = Create(spec);
+  int calls = 0;
+  RunOutcome outcome = Run(record, {},
+                           std::make_unique<CountingAlgorithm>(
+                               AlgorithmRegistry::Default().Create(record.experiment), calls));
+  EXPECT_EQ(outcome.status.reason, experiment_reason::kMaxTrialsReached);
+  EXPECT_GE(calls, 4) << "7 trials, at most 2 at a time";
+  EXPECT_EQ(observer.algorithms(), std::vector<std::string>(static_cast<size_t>(calls), "random"));
 }
 
 TEST_F(RunnerTest, TrialRowExistsBeforeItsJobStarts) {

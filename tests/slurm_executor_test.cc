@@ -271,8 +271,12 @@ TEST_F(SlurmExecutorTest, KillAllNowEndsEveryJob) {
   Executor();
   std::string script = Script("ignore.sh", "trap '' TERM\necho started\nsleep 60\n");
   int started = 0;
+  size_t waiting_at_kill = 0;
   auto count = [&](OutputStream, std::string_view bytes) {
-    if (bytes.find("started") != std::string_view::npos && ++started == 2) executor_->KillAllNow();
+    if (bytes.find("started") != std::string_view::npos && ++started == 2) {
+      waiting_at_kill = executor_->waiting();
+      executor_->KillAllNow();
+    }
   };
   // Two of them run (the node has two CPUs), the third waits.
   Capture& a = Launch(Job({script}, "a"), false, count);
@@ -287,6 +291,9 @@ TEST_F(SlurmExecutorTest, KillAllNowEndsEveryJob) {
   // Well before the cluster's KillWait (5 s) would have ended the trials that ignore SIGTERM.
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
   EXPECT_EQ(executor_->running(), 0u);
+  EXPECT_EQ(executor_->waiting(), 0u);
+  // The third could not have started: both CPUs were taken.
+  EXPECT_GE(waiting_at_kill, 1u);
   EXPECT_TRUE(testing::ProcessesWithToken(script).empty()) << "a trial survived";
 }
 

@@ -15,9 +15,11 @@ void FakeExecutor::Launch(const TrialJob& job, JobCallbacks callbacks) {
   jobs_[job.trial] = std::move(callbacks);
   max_running_ = std::max(max_running_, jobs_.size());
   auto run = [this, copy = job] {
+    held_.erase(copy.trial);
     if (behaviour) Later(io_, [this, copy] { behaviour(*this, copy); });
   };
   if (auto& created = jobs_[job.trial].on_created) {
+    held_.insert(job.trial);
     created("fake:" + job.trial + "#" + std::to_string(job.attempt), run);
   } else {
     run();
@@ -80,6 +82,7 @@ void FakeExecutor::End(const std::string& trial, const JobResult& result) {
   if (it == jobs_.end()) return;
   JobCallbacks callbacks = std::move(it->second);
   jobs_.erase(it);
+  held_.erase(trial);
   if (callbacks.on_exit) callbacks.on_exit(result);
 }
 

@@ -28,6 +28,8 @@ class FakeExecutor final : public Executor {
   void Kill(std::string_view trial) override;
   void KillAllNow() override;
   size_t running() const override { return jobs_.size(); }
+  // Launched jobs whose release (on_created) has not been called yet.
+  size_t waiting() const override { return held_.size(); }
 
   // Makes the job of `trial` print `text` on stdout. Ignored when it is not running.
   void Output(const std::string& trial, const std::string& text);
@@ -48,6 +50,7 @@ class FakeExecutor final : public Executor {
 
   boost::asio::io_context& io_;
   std::map<std::string, JobCallbacks> jobs_;
+  std::set<std::string> held_;  // created, not released yet
   std::vector<TrialJob> launched_;
   std::vector<std::pair<TrialJob, std::string>> adopted_;
   std::vector<std::string> killed_;

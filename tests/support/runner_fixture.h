@@ -133,6 +133,7 @@ class RunnerTest : public ::testing::Test {
     options.manifest_dir = dir_.path().string();
     options.store_writer.first_retry = std::chrono::milliseconds(1);
     options.store_writer.max_retry = std::chrono::milliseconds(5);
+    options.suggestion_observer = suggestion_observer_;
     ExperimentRunner runner(io_, runner_store_ ? *runner_store_ : store_, executor_, clock_,
                             options, observer_);
     RunOutcome outcome;
@@ -200,6 +201,7 @@ class RunnerTest : public ::testing::Test {
   SqliteStore store_;
   Store* runner_store_ = nullptr;  // what the runner uses, when not store_
   RunObserver* observer_ = nullptr;
+  SuggestionObserver* suggestion_observer_ = nullptr;
   boost::asio::io_context io_;
   FakeExecutor executor_;
   FakeClock clock_;
