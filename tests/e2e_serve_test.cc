@@ -77,8 +77,13 @@ TEST_F(E2eServeTest, ServesKatibsServicesAndRunsEveryUnfinishedExperimentToItsEn
   HealthCheckResponse::ServingStatus serving = HealthCheckResponse::UNKNOWN;
   ASSERT_TRUE(client.Check("api.v1.beta1.Suggestion", &serving).ok());
   EXPECT_EQ(serving, HealthCheckResponse::SERVING);
-  // Katib's DBManager answers for the store the experiments run in.
-  EXPECT_FALSE(client.GetAll("first-0001").empty());
+  // Katib's DBManager answers for the store the experiments run in: the first trial's values are
+  // there once it has reported (before the interruption, or after its re-run on a loaded machine).
+  bool reported = false;
+  while (!(reported = !client.GetAll("first-0001").empty()) &&
+         std::chrono::steady_clock::now() < deadline + 30s)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(reported);
 
   while ((StateOf("first") == ExperimentState::kRunning ||
           StateOf("second") == ExperimentState::kRunning) &&
