@@ -27,7 +27,6 @@ inline constexpr const char* kMaxFailedTrialsReached = "ExperimentMaxFailedTrial
 inline constexpr const char* kSuggestionEndReached = "ExperimentSuggestionEndReached";
 inline constexpr const char* kFailed = "ExperimentFailed";
 inline constexpr const char* kInterrupted = "ExperimentInterrupted";
-inline constexpr const char* kStopped = "ExperimentStopped";  // tuneup's: stopped on request
 }  // namespace experiment_reason
 
 struct ExperimentStatus {
