@@ -74,19 +74,19 @@ Json KatibApiGroup() {
 Json KatibResourceList() {
   const std::vector<std::string> read_only = {"get", "list", "watch"};
   const std::vector<std::string> categories = {"all", "kubeflow", "katib"};
-  return {{"kind", "APIResourceList"},
-          {"apiVersion", "v1"},
-          {"groupVersion", kGroupVersion},
-          {"resources",
-           Json::array({Resource("experiments", "experiment", "Experiment", true,
-                                 {"create", "delete", "get", "list", "patch", "update", "watch"},
-                                 {}, categories),
-                        Resource("experiments/status", "", "Experiment", true, {"get"}),
-                        Resource("trials", "trial", "Trial", true, read_only, {}, categories),
-                        Resource("trials/status", "", "Trial", true, {"get"}),
-                        Resource("suggestions", "suggestion", "Suggestion", true, read_only, {},
-                                 categories),
-                        Resource("suggestions/status", "", "Suggestion", true, {"get"})})}};
+  return {
+      {"kind", "APIResourceList"},
+      {"apiVersion", "v1"},
+      {"groupVersion", kGroupVersion},
+      {"resources",
+       Json::array(
+           {Resource("experiments", "experiment", "Experiment", true,
+                     {"create", "get", "list", "patch", "update", "watch"}, {}, categories),
+            Resource("experiments/status", "", "Experiment", true, {"get"}),
+            Resource("trials", "trial", "Trial", true, read_only, {}, categories),
+            Resource("trials/status", "", "Trial", true, {"get"}),
+            Resource("suggestions", "suggestion", "Suggestion", true, read_only, {}, categories),
+            Resource("suggestions/status", "", "Suggestion", true, {"get"})})}};
 }
 
 Json NamespaceObject(const std::string& name) {

@@ -289,7 +289,17 @@ struct KubeApiService::Impl : std::enable_shared_from_this<KubeApiService::Impl>
                               NotFoundPath().dump());  // writes go to a namespace, as in Kubernetes
     }
     if (method == "POST" && name.empty()) return Create(request, responder, ns);
-    if (method == "DELETE" && !name.empty()) return Delete(responder, ns, name);
+    if (method == "DELETE" && !name.empty()) {
+      Refresh(false);
+      if (!cache.Get("experiments", ns, name)) {
+        return responder->Reply(404, kJson, NotFound("experiments", name).dump());
+      }
+      return responder->Reply(
+          405, kJson,
+          MethodNotAllowed("tuneup serve does not delete experiments yet: experiment \"" + name +
+                           "\" is left as it is")
+              .dump());
+    }
     if ((method == "PATCH" || method == "PUT") && !name.empty()) {
       return Update(request, responder, ns, name);
     }
@@ -470,21 +480,6 @@ struct KubeApiService::Impl : std::enable_shared_from_this<KubeApiService::Impl>
                                         .dump());
           }
           responder->Reply(201, kJson, created->dump());
-        },
-        name);
-  }
-
-  void Delete(const std::shared_ptr<HttpResponder>& responder, const std::string& ns,
-              const std::string& name) {
-    Refresh(false);
-    std::optional<Json> existing = cache.Get("experiments", ns, name);
-    if (!existing) return responder->Reply(404, kJson, NotFound("experiments", name).dump());
-    const std::string uid = existing->at("metadata").value("uid", "");
-    OffLoop(
-        responder, [this, name] { host.Delete(name); },
-        [this, responder, name, uid] {
-          Refresh(true);
-          responder->Reply(200, kJson, Deleted("experiments", name, uid).dump());
         },
         name);
   }

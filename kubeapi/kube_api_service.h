@@ -6,7 +6,8 @@
 //        (discovery: experiments with their status subresource, trials, suggestions)
 //   GET  /openapi/v3[/apis/kubeflow.org/v1beta1] (what kubectl apply checks; kubeapi/openapi.h)
 //   GET  /api/v1/namespaces[/NS], /api/v1[/namespaces/NS]/events (no events are kept: empty)
-//   experiments: create (POST), get, list, watch, delete; status read through /status
+//   experiments: create (POST), get, list, watch, patch, update; status read through /status
+//   (delete is refused with 405 until tuneup serve can stop and delete experiments)
 //   trials, suggestions: get, list, watch (tuneup's controller makes them)
 // Lists and watches take labelSelector, fieldSelector (metadata.name, metadata.namespace),
 // resourceVersion and timeoutSeconds; `Accept: ...;as=Table` gets kubectl's table with Katib's
@@ -17,9 +18,8 @@
 // while "a" exists in y is 409 AlreadyExists, saying so.
 //
 // Objects come from the store (kubeapi/katib_objects.h): the service re-reads it before answering
-// when its view is older than 100 ms, and every 250 ms while a watch is open. Submissions and
-// deletions go to the ExperimentHost on a worker thread, so that a slow one does not hold up the
-// other requests.
+// when its view is older than 100 ms, and every 250 ms while a watch is open. Submissions go to
+// the ExperimentHost on a worker thread, so that a slow one does not hold up the other requests.
 #pragma once
 
 #include <cstdint>

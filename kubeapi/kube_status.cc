@@ -95,14 +95,6 @@ Json InternalError(const std::string& message) {
   return FailureStatus(500, "InternalError", message);
 }
 
-Json Deleted(const std::string& resource, const std::string& name, const std::string& uid) {
-  return {{"kind", "Status"},
-          {"apiVersion", "v1"},
-          {"metadata", Json::object()},
-          {"status", "Success"},
-          {"details", {{"name", name}, {"group", kGroup}, {"kind", resource}, {"uid", uid}}}};
-}
-
 int StatusCodeFor(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:

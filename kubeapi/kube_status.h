@@ -1,5 +1,5 @@
-// Kubernetes Status objects: how the API server says what went wrong (and, for a delete, what
-// went right). kubectl prints their message after "Error from server (Reason):".
+// Kubernetes Status objects: how the API server says what went wrong. kubectl prints their message
+// after "Error from server (Reason):".
 #pragma once
 
 #include <string>
@@ -31,8 +31,6 @@ Json UnsupportedMediaType(const std::string& message);
 Json Expired(const std::string& message);  // 410: a watch from a forgotten resourceVersion
 Json Unauthorized();
 Json InternalError(const std::string& message);
-// A success Status for a delete.
-Json Deleted(const std::string& resource, const std::string& name, const std::string& uid);
 
 // The HTTP status for an Error's code, and the Status object saying it.
 int StatusCodeFor(ErrorCode code);

@@ -1,5 +1,5 @@
 // A real kubectl (the one on PATH, else Debian's kubernetes-client) against `tuneup serve
-// --kube-listen`: apply, get, describe, watch, wait and delete Katib's own example Experiment
+// --kube-listen`: apply, get, describe, watch and wait for Katib's own example Experiment
 // through the kubeconfig tuneup writes (HTTPS with its self-signed certificate, a bearer token).
 #include <gtest/gtest.h>
 
@@ -142,7 +142,7 @@ spec:
   std::unique_ptr<Process> serve_;
 };
 
-TEST_F(E2eKubectlTest, AppliesGetsDescribesWatchesAndDeletesKatibsRandomExample) {
+TEST_F(E2eKubectlTest, AppliesGetsDescribesWatchesAndWaitsForKatibsRandomExample) {
   StartServe();
   const std::string example = SourcePath("tests/data/katib-examples/hp-tuning__random.yaml");
 
@@ -197,13 +197,11 @@ TEST_F(E2eKubectlTest, AppliesGetsDescribesWatchesAndDeletesKatibsRandomExample)
   EXPECT_EQ(trials.exit_code, 0) << trials.Describe();
   EXPECT_TRUE(Contains(trials.out, "trial.kubeflow.org/random-")) << trials.out;
 
+  // Deleting is not served yet: kubectl says so, and the experiment stays.
   ProcessResult deleted = RunKubectl({"delete", "experiment", "random", "-n", "kubeflow"});
-  EXPECT_EQ(deleted.exit_code, 0) << deleted.Describe();
-  EXPECT_EQ(deleted.out, "experiment.kubeflow.org \"random\" deleted\n");
-  ProcessResult gone = RunKubectl({"get", "experiment", "random", "-n", "kubeflow"});
-  EXPECT_NE(gone.exit_code, 0);
-  EXPECT_TRUE(Contains(gone.err, "experiments.kubeflow.org \"random\" not found")) << gone.err;
-  EXPECT_TRUE(GetJson({"trials", "-n", "kubeflow"})["items"].empty());
+  EXPECT_NE(deleted.exit_code, 0);
+  EXPECT_TRUE(Contains(deleted.err, "does not delete experiments yet")) << deleted.Describe();
+  EXPECT_EQ(GetJson({"experiment", "random", "-n", "kubeflow"})["metadata"]["name"], "random");
 
   ProcessResult stopped = StopServe();
   EXPECT_EQ(stopped.exit_code, 0) << stopped.Describe();
