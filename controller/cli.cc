@@ -174,8 +174,9 @@ int CliMain(int argc, char** argv) {
   ServeOptions serve_options;
   auto* serve = app.add_subcommand(
       "serve",
-      "Serve Katib's gRPC API (DBManager, Suggestion, EarlyStopping) and run every unfinished "
-      "experiment of the store");
+      "Serve Katib's gRPC API (DBManager, Suggestion, EarlyStopping), tuneup's management API and "
+      "optionally a Kubernetes API for Katib's resources, and run every unfinished experiment of "
+      "the store");
   serve
       ->add_option("--listen", serve_options.listen,
                    "host:port of the gRPC server (port 0: any free port)")
@@ -194,6 +195,11 @@ int CliMain(int argc, char** argv) {
                     "free port; default: none)");
   serve->add_option("--metrics-port-file", serve_options.metrics_port_file,
                     "write the metrics port to this file once listening");
+  serve->add_option("--kube-listen", serve_options.kube_listen,
+                    "host:port of a Kubernetes API for Katib's resources (HTTPS): kubectl and "
+                    "Katib's SDK submit and read experiments there");
+  serve->add_option("--write-kubeconfig", serve_options.kubeconfig_file,
+                    "write a kubeconfig for --kube-listen (server, CA, token) to this file");
   int serve_slurm_poll_ms = 0;
   AddTrialOptions(serve, serve_options.run, serve_slurm_poll_ms);
 

@@ -79,6 +79,12 @@ struct ServeOptions {
   // port 0: any free one), and a file written with its port once listening ("" = none).
   std::string metrics_listen;
   std::string metrics_port_file;
+  // The Kubernetes API slice for Katib's resources (kubeapi/kube_api_service.h), over HTTPS:
+  // with --tls-cert/--tls-key when given, else a self-signed certificate made at start. Its
+  // bearer tokens are those of --token-file, or one made at start. "" = not served.
+  std::string kube_listen;
+  // Written once it listens: a kubeconfig with its address, CA and token ("" = none).
+  std::string kubeconfig_file;
 };
 
 // `tuneup serve`: one process that serves Katib's gRPC services (DBManager over the store,

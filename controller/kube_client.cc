@@ -349,7 +349,9 @@ struct KubeClient::Impl : std::enable_shared_from_this<KubeClient::Impl> {
     std::string token = ReadToken(config);
     if (!token.empty()) request.set(http::field::authorization, "Bearer " + token);
     if (!body.empty()) {
-      request.set(http::field::content_type, "application/json");
+      // A PATCH is a JSON merge patch: the one patch type custom resources take.
+      request.set(http::field::content_type,
+                  method == "PATCH" ? "application/merge-patch+json" : "application/json");
       request.body() = body;
     }
     request.keep_alive(false);

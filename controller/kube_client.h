@@ -72,7 +72,8 @@ class KubeClient {
   using Callback = std::function<void(const KubeResponse& response)>;
 
   // METHOD `path` (absolute API path with query, e.g. "/api/v1/namespaces/ns/pods?x=y") with an
-  // optional JSON body; `done` gets the final response after retries (see KubeClientOptions).
+  // optional JSON body (for PATCH, a JSON merge patch); `done` gets the final response after
+  // retries (see KubeClientOptions).
   // 4xx answers other than 429 are final at once.
   void Request(const std::string& method, const std::string& path, const std::string& body,
                Callback done);

@@ -26,6 +26,7 @@
 #include "controller/run_observer_tee.h"
 #include "controller/run_setup.h"
 #include "controller/serve_metrics.h"
+#include "controller/serve_kube_api.h"
 #include "db/store.h"
 #include "rpc/experiment_host.h"
 #include "rpc/server.h"
@@ -244,8 +245,9 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
   ServeHost host(io, *store, *executor, options, workdir.string(), db_path, out, err,
                  metrics.get());
   std::unique_ptr<RpcServer> server;
+  std::unique_ptr<ServedKubeApi> kube_api;
+  RpcServerOptions rpc_options;
   try {
-    RpcServerOptions rpc_options;
     rpc_options.address = options.listen;
     rpc_options.host = &host;
     if (metrics) rpc_options.suggestion_observer = &metrics->grpc_suggestions();
@@ -262,6 +264,10 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
                   "--token-file " + options.token_file + ": holds no token");
     }
     server = RpcServer::Start(*rpc_store, rpc_options);
+    if (!options.kube_listen.empty()) {
+      kube_api = ServedKubeApi::Start(options, db_path, host, rpc_options.tokens,
+                                      rpc_options.tls_cert_pem, rpc_options.tls_key_pem);
+    }
   } catch (const Error& e) {
     err << "error: " << e.what() << "\n";
     return e.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitFailed;
@@ -274,8 +280,13 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
                         options.metrics_listen.substr(0, options.metrics_listen.rfind(':')) + ":" +
                         std::to_string(metrics->port()) + "/metrics, "
                   : "")
-      << "store " << RedactLocation(db_path) << "\n"
-      << std::flush;
+      << "store " << RedactLocation(db_path) << "\n";
+  if (kube_api) {
+    out << "tuneup serve: Kubernetes API for Katib's resources on " << kube_api->url()
+        << (options.kubeconfig_file.empty() ? "" : " (kubeconfig " + options.kubeconfig_file + ")")
+        << "\n";
+  }
+  out << std::flush;
   if (!options.port_file.empty()) WritePortFile(options.port_file, server->port());
   if (metrics && !options.metrics_port_file.empty()) {
     WritePortFile(options.metrics_port_file, metrics->port());
@@ -324,6 +335,7 @@ int ServeCommand(const ServeOptions& options, std::ostream& out, std::ostream& e
   wait_for_signal();
   io.run();
   // Submissions that come in now are refused by the stopped loop's deadline; stop taking them.
+  kube_api.reset();
   server->Shutdown();
   out << "tuneup serve: stopped\n";
   return kExitOk;

@@ -3,10 +3,6 @@
 #include "tests/support/fake_kube_api.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -34,6 +30,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "net/self_signed.h"
+
 namespace tuneup::testing {
 
 namespace asio = boost::asio;
@@ -45,46 +43,8 @@ using tcp = asio::ip::tcp;
 // --- certificates ---
 
 TestCertificate MakeTestCertificate(const std::string& common_name) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  if (key == nullptr || cert == nullptr) throw std::runtime_error("OpenSSL: cannot make a key");
-  X509_set_version(cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), static_cast<long>(std::time(nullptr)));
-  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 24L * 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
-                             0);
-  X509_set_issuer_name(cert, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  std::string san = "IP:" + common_name;
-  for (auto [nid, value] : {std::pair<int, std::string>{NID_subject_alt_name, san},
-                            {NID_basic_constraints, "critical,CA:TRUE"}}) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
-    X509_add_ext(cert, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  X509_sign(cert, key, EVP_sha256());
-  auto to_pem = [](auto write) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    write(bio);
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<size_t>(size));
-    BIO_free(bio);
-    return pem;
-  };
-  TestCertificate out;
-  out.cert_pem = to_pem([&](BIO* bio) { PEM_write_bio_X509(bio, cert); });
-  out.key_pem = to_pem(
-      [&](BIO* bio) { PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr); });
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  return out;
+  CertificateAndKey made = MakeSelfSignedCertificate({common_name}, /*days=*/1);
+  return {made.cert_pem, made.key_pem};
 }
 
 namespace {
@@ -193,7 +153,8 @@ struct FakeKubeApi::Impl : std::enable_shared_from_this<FakeKubeApi::Impl> {
   tcp::acceptor acceptor;
   std::unique_ptr<ssl::context> tls;
   std::vector<RecordedRequest> requests;
-  std::map<std::string, Json> jobs;  // NS/NAME
+  std::map<std::string, Json> jobs;         // NS/NAME
+  std::map<std::string, Json> experiments;  // kubeflow.org/v1beta1 Experiments, NS/NAME
   std::map<std::string, Json> pods;
   std::map<std::string, std::string> logs;
   std::set<std::string> logs_closed;
@@ -266,12 +227,12 @@ struct FakeKubeApi::Impl : std::enable_shared_from_this<FakeKubeApi::Impl> {
   void Put(const std::string& resource, const std::string& ns, const std::string& name, Json object,
            const char* type) {
     Stamp(object);
-    (resource == "jobs" ? jobs : pods)[ns + "/" + name] = object;
+    MapOf(resource)[ns + "/" + name] = object;
     Emit(Collection(resource, ns), type, object);
   }
 
   void Remove(const std::string& resource, const std::string& ns, const std::string& name) {
-    auto& map = resource == "jobs" ? jobs : pods;
+    auto& map = MapOf(resource);
     auto it = map.find(ns + "/" + name);
     if (it == map.end()) return;
     Json object = it->second;
@@ -283,6 +244,27 @@ struct FakeKubeApi::Impl : std::enable_shared_from_this<FakeKubeApi::Impl> {
       CloseLog(ns + "/" + name);
     }
   }
+
+  std::map<std::string, Json>& MapOf(const std::string& resource) {
+    return resource == "jobs" ? jobs : resource == "pods" ? pods : experiments;
+  }
+
+  // As the API server stores a created custom resource: uid, creation time, generation, and an
+  // empty status that only the status subresource changes.
+  Json NewExperiment(Json experiment) {
+    Json& metadata = experiment["metadata"];
+    metadata["uid"] = "experiment-uid-" + std::to_string(++uid);
+    metadata["creationTimestamp"] = Now();
+    metadata["generation"] = 1;
+    experiment.erase("status");
+    const std::string ns = metadata["namespace"];
+    const std::string name = metadata["name"];
+    Put("experiments", ns, name, experiment, "ADDED");
+    return experiments[ns + "/" + name];
+  }
+
+  void HandleExperiments(const std::shared_ptr<Conn>& conn, const RecordedRequest& record,
+                         const std::vector<std::string>& parts);
 
   Json NewJob(Json job) {
     Json& metadata = job["metadata"];
@@ -797,6 +779,11 @@ void FakeKubeApi::Impl::Handle(const std::shared_ptr<Conn>& conn,
       }
     }
   }
+  // ["", "apis", "kubeflow.org", "v1beta1", "namespaces", NS, "experiments", NAME?, "status"?]
+  if (parts.size() >= 7 && parts[1] == "apis" && parts[2] == "kubeflow.org" &&
+      parts[3] == "v1beta1" && parts[4] == "namespaces" && parts[6] == "experiments") {
+    return HandleExperiments(conn, record, parts);
+  }
   // ["", "api", "v1", "namespaces", NS, "pods", NAME?, "log"?]
   if (parts.size() >= 6 && parts[1] == "api" && parts[2] == "v1" && parts[3] == "namespaces" &&
       parts[5] == "pods" && method == "GET") {
@@ -826,6 +813,76 @@ void FakeKubeApi::Impl::Handle(const std::shared_ptr<Conn>& conn,
           StatusObject(404, "NotFound", "the server could not find the requested resource"));
 }
 
+void FakeKubeApi::Impl::HandleExperiments(const std::shared_ptr<Conn>& conn,
+                                          const RecordedRequest& record,
+                                          const std::vector<std::string>& parts) {
+  const std::string& method = record.method;
+  const std::string& ns = parts[5];
+  if (parts.size() == 7 && method == "GET") {
+    return ListOrWatch(conn, "experiments", ns, record.query);
+  }
+  if (parts.size() == 7 && method == "POST") {
+    Json experiment = Json::parse(record.body, nullptr, false);
+    if (!experiment.is_object() || experiment.value("kind", "") != "Experiment") {
+      return Respond(conn, 400, StatusObject(400, "BadRequest", "not an Experiment"));
+    }
+    const std::string name = experiment["metadata"].value("name", "");
+    if (experiments.count(ns + "/" + name)) {
+      return Respond(conn, 409,
+                     StatusObject(409, "AlreadyExists",
+                                  "experiments.kubeflow.org \"" + name + "\" already exists"));
+    }
+    experiment["metadata"]["namespace"] = ns;
+    return Respond(conn, 201, NewExperiment(experiment));
+  }
+  if (parts.size() < 8 || parts.size() > 9 || (parts.size() == 9 && parts[8] != "status")) {
+    return Respond(
+        conn, 404,
+        StatusObject(404, "NotFound", "the server could not find the requested resource"));
+  }
+  const std::string& name = parts[7];
+  auto it = experiments.find(ns + "/" + name);
+  if (it == experiments.end()) {
+    return Respond(
+        conn, 404,
+        StatusObject(404, "NotFound", "experiments.kubeflow.org \"" + name + "\" not found"));
+  }
+  if (method == "GET") return Respond(conn, 200, it->second);
+  if (method == "DELETE" && parts.size() == 8) {
+    Json gone = it->second;
+    Remove("experiments", ns, name);
+    return Respond(conn, 200, gone);
+  }
+  const bool status = parts.size() == 9;
+  if (status && (method == "PATCH" || method == "PUT")) {
+    Json body = Json::parse(record.body, nullptr, false);
+    if (!body.is_object()) {
+      return Respond(conn, 400, StatusObject(400, "BadRequest", "the body is not a JSON object"));
+    }
+    Json updated = it->second;
+    const std::string version = body.value("metadata", Json::object()).value("resourceVersion", "");
+    if (method == "PUT" && !version.empty() &&
+        version != updated["metadata"].value("resourceVersion", "")) {
+      return Respond(conn, 409,
+                     StatusObject(409, "Conflict",
+                                  "Operation cannot be fulfilled on experiments.kubeflow.org \"" +
+                                      name + "\": the object has been modified"));
+    }
+    // Through the status subresource only the status changes, as in a real API server.
+    if (method == "PUT") {
+      updated["status"] = body.value("status", Json::object());
+    } else {
+      Json status_patch = body.value("status", Json::object());
+      Json merged = updated.value("status", Json::object());
+      merged.merge_patch(status_patch);
+      updated["status"] = merged;
+    }
+    Put("experiments", ns, name, updated, "MODIFIED");
+    return Respond(conn, 200, experiments[ns + "/" + name]);
+  }
+  Respond(conn, 405, StatusObject(405, "MethodNotAllowed", method + " is not supported here"));
+}
+
 void FakeKubeApi::Impl::ListOrWatch(const std::shared_ptr<Conn>& conn, const std::string& resource,
                                     const std::string& ns,
                                     const std::map<std::string, std::string>& query) {
@@ -837,14 +894,18 @@ void FakeKubeApi::Impl::ListOrWatch(const std::shared_ptr<Conn>& conn, const std
   const std::string selector = param("labelSelector");
   if (param("watch") != "true") {
     Json items = Json::array();
-    const auto& map = resource == "jobs" ? jobs : pods;
+    const auto& map = MapOf(resource);
     for (const auto& [key, object] : map) {
       if (object["metadata"]["namespace"] == ns && MatchesSelector(object, selector))
         items.push_back(object);
     }
     return Respond(conn, 200,
-                   Json{{"kind", resource == "jobs" ? "JobList" : "PodList"},
-                        {"apiVersion", resource == "jobs" ? "batch/v1" : "v1"},
+                   Json{{"kind", resource == "jobs"   ? "JobList"
+                                 : resource == "pods" ? "PodList"
+                                                      : "ExperimentList"},
+                        {"apiVersion", resource == "jobs"   ? "batch/v1"
+                                       : resource == "pods" ? "v1"
+                                                            : "kubeflow.org/v1beta1"},
                         {"metadata", {{"resourceVersion", std::to_string(rv)}}},
                         {"items", items}});
   }
@@ -967,6 +1028,20 @@ std::vector<std::string> FakeKubeApi::PodsOf(const std::string& ns, const std::s
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+Json FakeKubeApi::AddExperiment(Json experiment) {
+  return impl_->NewExperiment(std::move(experiment));
+}
+
+std::optional<Json> FakeKubeApi::experiment(const std::string& ns, const std::string& name) const {
+  auto it = impl_->experiments.find(ns + "/" + name);
+  if (it == impl_->experiments.end()) return std::nullopt;
+  return it->second;
+}
+
+void FakeKubeApi::DeleteExperiment(const std::string& ns, const std::string& name) {
+  impl_->Remove("experiments", ns, name);
 }
 
 size_t FakeKubeApi::job_count() const {

@@ -90,6 +90,12 @@ class FakeKubeApi {
   std::vector<std::string> PodsOf(const std::string& ns, const std::string& job) const;
   size_t job_count() const;
 
+  // Katib's Experiment resource, as `kubectl apply` and `kubectl delete` would change it. A new
+  // experiment must have metadata.name/namespace; it gets a uid and no status.
+  Json AddExperiment(Json experiment);
+  std::optional<Json> experiment(const std::string& ns, const std::string& name) const;
+  void DeleteExperiment(const std::string& ns, const std::string& name);
+
   // The test's hand on the cluster. Each change bumps resourceVersions and notifies watches.
   // A Job created directly (as by another client): `job` must have metadata.name/namespace.
   Json AddJob(Json job);
