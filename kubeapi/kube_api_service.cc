@@ -435,6 +435,7 @@ struct KubeApiService::Impl : std::enable_shared_from_this<KubeApiService::Impl>
                                          "`tuneup validate FILE` checks a manifest")
                                   .dump());
     }
+    if (!object.contains("metadata")) object["metadata"] = Json::object();
     Json& metadata = object["metadata"];
     const std::string given_ns = metadata.value("namespace", "");
     if (!given_ns.empty() && given_ns != ns) {
@@ -517,6 +518,7 @@ struct KubeApiService::Impl : std::enable_shared_from_this<KubeApiService::Impl>
     if (!updated.is_object() || !updated.value("metadata", Json::object()).is_object()) {
       return responder->Reply(400, kJson, BadRequest("the result is not an object").dump());
     }
+    if (!updated.contains("metadata")) updated["metadata"] = Json::object();
     const Json& metadata = updated["metadata"];
     const std::string version = metadata.value("resourceVersion", "");
     if (request.method == "PUT" && !version.empty() &&

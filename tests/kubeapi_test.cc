@@ -414,6 +414,14 @@ TEST_F(KubeApiServiceTest, CreateGetListAndTheErrorsKubectlPrints) {
               ::testing::AllOf(HasSubstr("Experiment.kubeflow.org \"bad\" is invalid"),
                                HasSubstr("spec.algorithm.algorithmName")));
   EXPECT_EQ(Call("POST", kExperiments, "{not json").status, 400);
+  KubeResponse nameless =
+      Call("POST", kExperiments, R"({"apiVersion":"kubeflow.org/v1beta1","kind":"Experiment"})");
+  EXPECT_EQ(nameless.status, 422) << nameless.body;
+  EXPECT_THAT(nameless.json()["message"].get<std::string>(), HasSubstr("metadata.name"));
+  EXPECT_EQ(Call("PUT", std::string(kExperiments) + "/exp",
+                 R"({"apiVersion":"kubeflow.org/v1beta1","kind":"Experiment"})")
+                .status,
+            422);
   EXPECT_EQ(Call("POST", kExperiments, R"({"apiVersion":"v1","kind":"Pod"})").status, 400);
   EXPECT_THAT(Call("POST", "/apis/kubeflow.org/v1beta1/namespaces/x/experiments",
                    Manifest("exp2", "kubeflow"))
