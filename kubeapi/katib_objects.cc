@@ -47,26 +47,6 @@ Json Metadata(const std::string& kind, const ExperimentRecord& record, const std
           {"creationTimestamp", KubeTime(created)}};
 }
 
-// The trial's condition type for where it ended (Katib's TrialConditionType).
-std::string FinalConditionOf(TrialStatus status) {
-  switch (status) {
-    case TrialStatus::kSucceeded:
-      return "Succeeded";
-    case TrialStatus::kFailed:
-      return "Failed";
-    case TrialStatus::kKilled:
-      return "Killed";
-    case TrialStatus::kEarlyStopped:
-      return "EarlyStopped";
-    case TrialStatus::kMetricsUnavailable:
-      return "MetricsUnavailable";
-    case TrialStatus::kPending:
-    case TrialStatus::kRunning:
-      break;
-  }
-  return "";
-}
-
 }  // namespace
 
 std::string NamespaceOf(const Experiment& experiment) {
@@ -169,11 +149,8 @@ Json ExperimentObject(const ExperimentRecord& record, const std::vector<Trial>& 
   if (!trials.empty()) status["trials"] = trials.size();
 
   if (const Trial* best = FindBestTrial(experiment, trials)) {
-    Json assignments = Json::array();
-    for (const auto& assignment : best->assignment)
-      assignments.push_back({{"name", assignment.name}, {"value", assignment.value}});
     status["currentOptimalTrial"] = {{"bestTrialName", best->name},
-                                     {"parameterAssignments", assignments},
+                                     {"parameterAssignments", AssignmentToJson(best->assignment)},
                                      {"observation", {{"metrics", MetricsJson(best->metrics)}}}};
   }
   return {{"apiVersion", kGroupVersion},
@@ -183,7 +160,10 @@ Json ExperimentObject(const ExperimentRecord& record, const std::vector<Trial>& 
           {"status", status}};
 }
 
-Json TrialObject(const ExperimentRecord& record, const Trial& trial) {
+namespace {
+
+// A Trial object, given its experiment's objective as JSON (null when there is none).
+Json TrialObjectWith(const ExperimentRecord& record, const Trial& trial, const Json& objective) {
   const Experiment& experiment = record.experiment;
   const std::string ns = NamespaceOf(experiment);
   Json metadata = Metadata("Trial", record, trial.name, trial.created_at);
@@ -199,13 +179,9 @@ Json TrialObject(const ExperimentRecord& record, const Trial& trial) {
         {"controller", true},
         {"blockOwnerDeletion", true}}});
 
-  const Json manifest = ExperimentToJson(experiment);
   Json spec = Json::object();
-  if (manifest["spec"].contains("objective")) spec["objective"] = manifest["spec"]["objective"];
-  Json assignments = Json::array();
-  for (const auto& assignment : trial.assignment)
-    assignments.push_back({{"name", assignment.name}, {"value", assignment.value}});
-  spec["parameterAssignments"] = assignments;
+  if (!objective.is_null()) spec["objective"] = objective;
+  spec["parameterAssignments"] = AssignmentToJson(trial.assignment);
 
   Json status = Json::object();
   if (trial.started_at) status["startTime"] = KubeTime(*trial.started_at);
@@ -216,7 +192,9 @@ Json TrialObject(const ExperimentRecord& record, const Trial& trial) {
   if (trial.status == TrialStatus::kRunning) {
     conditions.push_back(Condition("Running", true, "TrialRunning", "Trial is running",
                                    trial.started_at.value_or(trial.created_at)));
-  } else if (const std::string final_type = FinalConditionOf(trial.status); !final_type.empty()) {
+  } else if (!IsActive(trial.status)) {
+    // Katib's trial condition types are the names of the states a trial ends in.
+    const std::string final_type(TrialStatusName(trial.status));
     const Timestamp end = trial.completed_at.value_or(trial.created_at);
     const std::string message = trial.message.empty() ? "Trial has " + final_type : trial.message;
     if (trial.started_at) {
@@ -233,6 +211,23 @@ Json TrialObject(const ExperimentRecord& record, const Trial& trial) {
           {"status", status}};
 }
 
+}  // namespace
+
+std::vector<Json> TrialObjects(const ExperimentRecord& record, const std::vector<Trial>& trials) {
+  // The experiment's objective, which each Trial repeats, is read once for all of them.
+  const Json manifest_spec = ExperimentToJson(record.experiment).value("spec", Json::object());
+  const Json objective = manifest_spec.value("objective", Json());
+  std::vector<Json> objects;
+  objects.reserve(trials.size());
+  for (const auto& trial : trials)
+    objects.push_back(TrialObjectWith(record, trial, objective));
+  return objects;
+}
+
+Json TrialObject(const ExperimentRecord& record, const Trial& trial) {
+  return TrialObjects(record, {trial}).at(0);
+}
+
 Json SuggestionObject(const ExperimentRecord& record, const std::vector<Trial>& trials) {
   const Experiment& experiment = record.experiment;
   const Json manifest = ExperimentToJson(experiment);
@@ -240,12 +235,9 @@ Json SuggestionObject(const ExperimentRecord& record, const std::vector<Trial>& 
   for (const char* key : {"algorithm", "earlyStopping", "resumePolicy"})
     if (manifest["spec"].contains(key)) spec[key] = manifest["spec"][key];
   Json suggestions = Json::array();
-  for (const auto& trial : trials) {
-    Json assignments = Json::array();
-    for (const auto& assignment : trial.assignment)
-      assignments.push_back({{"name", assignment.name}, {"value", assignment.value}});
-    suggestions.push_back({{"name", trial.name}, {"parameterAssignments", assignments}});
-  }
+  for (const auto& trial : trials)
+    suggestions.push_back(
+        {{"name", trial.name}, {"parameterAssignments", AssignmentToJson(trial.assignment)}});
   const bool finished = IsFinished(record.status.state);
   Json conditions = Json::array();
   conditions.push_back(

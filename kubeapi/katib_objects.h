@@ -39,6 +39,8 @@ std::string KubeTime(Timestamp time);
 
 Json ExperimentObject(const ExperimentRecord& record, const std::vector<Trial>& trials);
 Json TrialObject(const ExperimentRecord& record, const Trial& trial);
+// The Trial objects of an experiment's `trials`, in order (the experiment is read once).
+std::vector<Json> TrialObjects(const ExperimentRecord& record, const std::vector<Trial>& trials);
 // Katib's Suggestion for the experiment (same name): the algorithm and how many trials it has
 // proposed.
 Json SuggestionObject(const ExperimentRecord& record, const std::vector<Trial>& trials);

@@ -131,8 +131,8 @@ struct KubeApiService::Impl : std::enable_shared_from_this<KubeApiService::Impl>
       const std::vector<Trial> listed = store.ListTrials(record.experiment.metadata.name);
       experiments.push_back(ExperimentObject(record, listed));
       suggestions.push_back(SuggestionObject(record, listed));
-      for (const auto& trial : listed)
-        trials.push_back(TrialObject(record, trial));
+      for (Json& trial : TrialObjects(record, listed))
+        trials.push_back(std::move(trial));
     }
     cache.Sync("experiments", experiments);
     cache.Sync("trials", trials);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "api/best_trial.h"
 #include "api/trial_json.h"
 #include "api/tuneup_annotations.h"
 #include "common/error.h"
@@ -23,18 +24,9 @@ pb::ExperimentInfo InfoOf(const ExperimentRecord& record, const std::vector<Tria
   info.set_state(std::string(ExperimentStateName(record.status.state)));
   info.set_reason(record.status.reason);
   info.set_message(record.status.message);
-  const bool maximize = record.experiment.spec.objective &&
-                        record.experiment.spec.objective->type == katib::kMaximize;
-  const Trial* best = nullptr;
-  for (const auto& trial : trials) {
+  for (const auto& trial : trials)
     ++(*info.mutable_trials())[std::string(TrialStatusName(trial.status))];
-    if (trial.status != TrialStatus::kSucceeded || !trial.objective) continue;
-    if (!best ||
-        (maximize ? *trial.objective > *best->objective : *trial.objective < *best->objective)) {
-      best = &trial;
-    }
-  }
-  if (best != nullptr) {
+  if (const Trial* best = FindBestTrial(record.experiment, trials)) {
     info.set_optimal_trial(best->name);
     info.set_optimal_objective(*best->objective);
   }
